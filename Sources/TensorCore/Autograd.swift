@@ -1,0 +1,117 @@
+/// One node of the reverse-mode graph: a leaf that accumulates `grad`, or an op with a backward rule.
+///
+/// Kept micrograd-small: an op result remembers its inputs' nodes and a closure that maps the
+/// gradient of its output to gradients of its inputs; `backward()` walks a topological order once.
+public final class GradNode: @unchecked Sendable {
+    /// Op name, for error messages and debugging.
+    public let op: String
+    let inputs: [GradNode?]
+    let rule: ((Tensor) -> [Tensor?])?
+    /// Accumulated gradient (leaves only).
+    public internal(set) var grad: Tensor?
+
+    init(leaf: ()) { op = "leaf"; inputs = []; rule = nil }
+    init(op: String, inputs: [GradNode?], rule: @escaping (Tensor) -> [Tensor?]) {
+        self.op = op; self.inputs = inputs; self.rule = rule
+    }
+
+    /// Whether this node is a leaf (a tensor created by the user, e.g. a parameter).
+    public var isLeaf: Bool { rule == nil }
+
+    /// Adds `g` to this leaf's gradient (PyTorch's accumulation semantics).
+    func accumulate(_ g: Tensor) {
+        if let old = grad { grad = old + g } else { grad = g.dtype == .float32 && g.isContiguous ? g : g.contiguousCopy() }
+    }
+
+    /// Clears this leaf's gradient.
+    public func zeroGrad() { grad = nil }
+}
+
+/// Whether operations record autodiff history on the current thread (task-local, never global).
+public enum GradMode {
+    @TaskLocal static var enabledLocal: Bool = true
+
+    /// True unless inside `noGrad`.
+    public static var isEnabled: Bool { enabledLocal }
+
+    /// Runs `body` without recording history (like `torch.no_grad()`).
+    public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
+        try $enabledLocal.withValue(false) { try body() }
+    }
+}
+
+extension Tensor {
+    /// Whether gradients flow to (or through) this tensor. Setting true makes it a leaf.
+    public var requiresGrad: Bool {
+        get { node != nil }
+        set {
+            if newValue {
+                precondition(dtype.isFloatingPoint, "requiresGrad: only floating tensors can require gradients, got \(dtype)")
+                if node == nil || !(node!.isLeaf) { node = GradNode(leaf: ()) }
+            } else { node = nil }
+        }
+    }
+
+    /// The accumulated gradient of a leaf tensor, if any.
+    public var grad: Tensor? { node?.isLeaf == true ? node?.grad : nil }
+
+    /// The autodiff node (leaf for parameters), exposed so owners can reset gradients.
+    public var gradNode: GradNode? { node }
+
+    /// Same values, no history.
+    public func detach() -> Tensor {
+        var t = self
+        t.node = nil
+        return t
+    }
+
+    /// Attaches a backward rule to an op result when any input requires gradients.
+    public static func record(_ op: String, _ result: Tensor, inputs: [Tensor],
+                              rule: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return result }
+        var r = result
+        r.node = GradNode(op: op, inputs: inputs.map { $0.node }, rule: rule)
+        return r
+    }
+
+    /// Back-propagates from this scalar (or with an explicit output gradient) into every leaf.
+    public func backward(_ gradient: Tensor? = nil) {
+        guard let root = node else {
+            preconditionFailure("backward: tensor of shape \(shape) does not require grad (no leaf in its history)")
+        }
+        let seed: Tensor
+        if let gradient {
+            precondition(gradient.shape == shape, "backward: gradient shape \(gradient.shape) != tensor shape \(shape)")
+            seed = gradient.detach()
+        } else {
+            precondition(count == 1, "backward: implicit gradient needs a scalar, got shape \(shape)")
+            seed = Tensor(repeating: 1, shape: shape)
+        }
+        // Iterative DFS for a topological order: deep graphs must not exhaust the stack.
+        var order: [GradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GradNode, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (n, i) = stack.popLast() {
+            if i < n.inputs.count {
+                stack.append((n, i + 1))
+                if let c = n.inputs[i], visited.insert(ObjectIdentifier(c)).inserted { stack.append((c, 0)) }
+            } else {
+                order.append(n)
+            }
+        }
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        GradMode.noGrad {
+            for n in order.reversed() {
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
+                guard let rule = n.rule else { n.accumulate(g); continue }
+                let inGrads = rule(g)
+                for (c, ig) in zip(n.inputs, inGrads) {
+                    guard let c, let ig else { continue }
+                    let k = ObjectIdentifier(c)
+                    if let old = grads[k] { grads[k] = old + ig } else { grads[k] = ig }
+                }
+            }
+        }
+    }
+}

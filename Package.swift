@@ -25,9 +25,10 @@ let package = Package(
             "TensorCore", "NN", "Optimizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "NNTests", dependencies: ["TensorCore", "NN"]),
-        .testTarget(name: "OptimizersTests", dependencies: ["TensorCore", "NN", "Optimizers"]),
+        .target(name: "CairnTestSupport", dependencies: ["TensorCore"], path: "Tests/CairnTestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CairnTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["TensorCore", "NN", "CairnTestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["TensorCore", "NN", "Optimizers", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,8 +5,8 @@
 public final class GradNode: @unchecked Sendable {
     /// Op name, for error messages and debugging.
     public let op: String
-    let inputs: [GradNode?]
-    let rule: ((Tensor) -> [Tensor?])?
+    private(set) var inputs: [GradNode?]
+    private(set) var rule: ((Tensor) -> [Tensor?])?
     /// Accumulated gradient (leaves only).
     public internal(set) var grad: Tensor?
 
@@ -19,8 +19,36 @@ public final class GradNode: @unchecked Sendable {
     public var isLeaf: Bool { rule == nil }
 
     /// Adds `g` to this leaf's gradient (PyTorch's accumulation semantics).
-    func accumulate(_ g: Tensor) {
-        if let old = grad { grad = old + g } else { grad = g.dtype == .float32 && g.isContiguous ? g : g.contiguousCopy() }
+    public func accumulate(_ g: Tensor) {
+        GradMode.noGrad {
+            guard let old = grad else {
+                grad = g.isContiguous ? g.detach() : g.contiguousCopy()
+                return
+            }
+            precondition(old.shape == g.shape, "accumulate: gradient shape \(g.shape) != accumulated shape \(old.shape)")
+            if old.dtype == .float32 && g.dtype == .float32 { grad = old + g; return }
+            // Float64/half leaves (reached through `to(_:)`) accumulate in float32, then convert back.
+            grad = (old.to(.float32) + g.to(.float32)).to(old.dtype)
+        }
+    }
+
+    /// Releases a long chain of nodes iteratively: the default recursive release of `inputs`
+    /// would use one stack frame per node and overflow on graphs thousands of ops deep.
+    deinit {
+        var pending = inputs
+        inputs = []
+        rule = nil
+        while !pending.isEmpty {
+            // Taken straight into `n` (no second binding) so the uniqueness check sees one reference.
+            var n = pending.removeLast()
+            if isKnownUniquelyReferenced(&n), let node = n {
+                pending.append(contentsOf: node.inputs)
+                node.inputs = []
+                // The rule's captures hold the same input nodes, which `pending` now also holds,
+                // so dropping it here cannot start a recursive release.
+                node.rule = nil
+            }
+        }
     }
 
     /// Clears this leaf's gradient.

@@ -39,7 +39,11 @@ public struct Layout: Equatable, Sendable, Hashable {
     public var count: Int { shape.reduce(1, *) }
 
     /// True when elements are row-major and dense from `offset` on.
+    ///
+    /// Size-1 dimensions may carry any stride, and a tensor with no elements is always contiguous
+    /// (as in PyTorch), since no element can be out of place.
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var acc = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
             if strides[i] != acc { return false }

@@ -102,18 +102,20 @@ extension Tensor {
         let x = self.detach()
         let r: Tensor = p == 2 ? Kernels.unary(self) { $0 * $0 } : Kernels.unary(self) { Foundation.pow($0, p) }
         return Tensor.record("pow", r, inputs: [self]) { g in
-            [Kernels.binary(g, x, op: "pow_backward") { gg, xx in gg * p * (p == 2 ? xx : Foundation.pow(xx, p - 1)) }]
+            // PyTorch returns zeros for p == 0 instead of 0·x⁻¹ (NaN at x = 0).
+            if p == 0 { return [Tensor(zeros: x.shape)] }
+            return [Kernels.binary(g, x, op: "pow_backward") { gg, xx in gg * p * (p == 2 ? xx : Foundation.pow(xx, p - 1)) }]
         }
     }
 
     /// x².
     public func square() -> Tensor { pow(2) }
 
-    /// max(x, 0).
+    /// max(x, 0); NaN and -0 pass through unchanged, as in PyTorch.
     public func relu() -> Tensor {
-        let r = Kernels.unary(self) { $0 > 0 ? $0 : 0 }
+        let r = Kernels.unary(self) { $0 < 0 ? 0 : $0 }
         return Tensor.record("relu", r, inputs: [self]) { g in
-            [Kernels.binary(g, r.detach(), op: "relu_backward") { $1 > 0 ? $0 : 0 }]
+            [Kernels.binary(g, r.detach(), op: "relu_backward") { $1 <= 0 ? 0 : $0 }]
         }
     }
 
@@ -125,7 +127,7 @@ extension Tensor {
         }
     }
 
-    /// Logistic sigmoid, computed stably for large |x|.
+    /// Logistic sigmoid 1 / (1 + e^-x), PyTorch's formula (0 for x below about -88, never NaN).
     public func sigmoid() -> Tensor {
         let r = Kernels.unary(self) { Tensor.sigmoidScalar($0) }
         return Tensor.record("sigmoid", r, inputs: [self]) { g in
@@ -134,7 +136,7 @@ extension Tensor {
     }
 
     @inline(__always) static func sigmoidScalar(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
+        1 / (1 + Foundation.exp(-x))
     }
 
     /// Hyperbolic tangent.
@@ -161,10 +163,12 @@ extension Tensor {
             }
         }
         precondition(approximate == "none", "gelu: approximate must be 'none' or 'tanh', got '\(approximate)'")
-        let r = Kernels.unary(self) { v in 0.5 * v * (1 + Foundation.erf(v / Float(2).squareRoot())) }
+        // PyTorch multiplies by 1/√2 rather than dividing by √2; the rounding differs.
+        let invSqrt2 = Float(0.5.squareRoot())
+        let r = Kernels.unary(self) { v in v * 0.5 * (1 + Foundation.erf(v * invSqrt2)) }
         return Tensor.record("gelu", r, inputs: [self]) { g in
             [Kernels.binary(g, x, op: "gelu_backward") { gg, v in
-                let cdf = 0.5 * (1 + Foundation.erf(v / Float(2).squareRoot()))
+                let cdf = 0.5 * (1 + Foundation.erf(v * invSqrt2))
                 let pdf = Foundation.exp(-0.5 * v * v) / (2 * Float.pi).squareRoot()
                 return gg * (cdf + v * pdf)
             }]
@@ -174,7 +178,7 @@ extension Tensor {
     /// x · sigmoid(x).
     public func silu() -> Tensor {
         let x = self.detach()
-        let r = Kernels.unary(self) { $0 * Tensor.sigmoidScalar($0) }
+        let r = Kernels.unary(self) { $0 / (1 + Foundation.exp(-$0)) }
         return Tensor.record("silu", r, inputs: [self]) { g in
             [Kernels.binary(g, x, op: "silu_backward") { gg, v in
                 let s = Tensor.sigmoidScalar(v)
@@ -191,9 +195,11 @@ extension Tensor {
         }
     }
 
-    /// Element-wise maximum with broadcasting (gradient split evenly on ties, as PyTorch).
+    /// Element-wise maximum with broadcasting; NaN propagates and the gradient splits evenly on
+    /// ties, as in PyTorch.
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let r = Kernels.binary(a, b, op: "maximum") { Swift.max($0, $1) }
+        // Not Swift.max: that drops a NaN in its first argument and returns b on ties (-0 vs 0).
+        let r = Kernels.binary(a, b, op: "maximum") { x, y in x.isNaN || y.isNaN ? .nan : (x < y ? y : x) }
         let (ad, bd) = (a.detach(), b.detach())
         return record("maximum", r, inputs: [a, b]) { g in
             let wa = Kernels.binary(ad, bd, op: "maximum_backward") { $0 > $1 ? 1 : ($0 == $1 ? 0.5 : 0) }

@@ -59,6 +59,8 @@ extension Tensor {
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(dtype == .float32 && other.dtype == .float32, "matmul: expected float32 operands, got \(dtype) and \(other.dtype)")
         precondition(rank >= 1 && other.rank >= 1, "matmul: operands must be at least 1-d, got \(shape) and \(other.shape)")
+        // 1-d × 1-d is a dot product: [1,k]·[k,1] → 0-d (squeezing twice by position).
+        if rank == 1 && other.rank == 1 { return unsqueezed(0).matmul(other.unsqueezed(1)).reshaped([]) }
         if rank == 1 { return unsqueezed(0).matmul(other).squeezed(-2) }
         if other.rank == 1 { return matmul(other.unsqueezed(1)).squeezed(-1) }
         let a = self, b = other
@@ -71,6 +73,8 @@ extension Tensor {
 
     /// y = x·Wᵀ + b in one GEMM (bias pre-filled, beta = 1), the `Linear` layer's forward.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(x.dtype == .float32 && weight.dtype == .float32 && (bias?.dtype ?? .float32) == .float32,
+                     "linear: expected float32 input, weight and bias, got \(x.dtype), \(weight.dtype), \(bias?.dtype ?? .float32)")
         precondition(x.rank >= 1 && weight.rank == 2 && x.shape.last == weight.shape[1],
                      "linear: input \(x.shape) does not fit weight \(weight.shape) (expects last dim \(weight.shape.count == 2 ? weight.shape[1] : -1))")
         let lead = Array(x.shape.dropLast())

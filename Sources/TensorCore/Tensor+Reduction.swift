@@ -6,6 +6,9 @@ import Foundation
 extension Tensor {
     /// Reduces one axis with `combine` over rows of the [outer, n, inner] view (forward only).
     static func reduceAxis(_ x: Tensor, axis a: Int, _ body: (UnsafePointer<Float>, Int, Int) -> Float) -> Tensor {
+        precondition(x.dtype == .float32, "reduce: expected float32, got \(x.dtype) (shape \(x.shape))")
+        // A 0-d tensor reduces like a 1-element vector; the result is 0-d again.
+        if x.rank == 0 { return reduceAxis(x.reshaped([1]), axis: 0, body).reshaped([]) }
         let c = x.contiguous()
         let outer = c.shape[..<a].reduce(1, *), n = c.shape[a], inner = c.shape[(a + 1)...].reduce(1, *)
         var outShape = c.shape
@@ -26,7 +29,7 @@ extension Tensor {
         precondition(dtype == .float32, "sum: expected float32, got \(dtype)")
         let ax = Set((axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "sum") }).sorted()
         var r: Tensor
-        if ax.count == rank {
+        if ax.count == rank || rank == 0 {
             var acc = 0.0
             withContiguousFloats { p in
                 // 8 partial sums: fewer dependent adds, and pairwise-like accuracy.
@@ -63,7 +66,7 @@ extension Tensor {
     /// Mean over `axes` (all when nil).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = (axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "mean") }
-        let n = Set(ax).reduce(1) { $0 * shape[$1] }
+        let n = rank == 0 ? 1 : Set(ax).reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDims: keepDims) / Float(n)
     }
 
@@ -73,23 +76,58 @@ extension Tensor {
     /// Variance over `axes` with Bessel's `correction` (1 = unbiased, PyTorch's default).
     public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
         let ax = (axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "var") }
-        let n = Set(ax).reduce(1) { $0 * shape[$1] }
+        let n = rank == 0 ? 1 : Set(ax).reduce(1) { $0 * shape[$1] }
         let d = self - mean(axes: ax, keepDims: true)
         return (d * d).sum(axes: ax, keepDims: keepDims) / Float(Swift.max(n - correction, 0))
     }
 
-    /// Maximum and its (first) index along `axis`; the gradient flows to that index.
+    /// Variance over one axis.
+    public func variance(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+        variance(axes: [axis], correction: correction, keepDims: keepDims)
+    }
+
+    /// Standard deviation over `axes` (all when nil) with Bessel's `correction`.
+    public func std(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+        variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+    }
+
+    /// Standard deviation over one axis.
+    public func std(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+        std(axes: [axis], correction: correction, keepDims: keepDims)
+    }
+
+    /// Maximum and its (first) index along `axis`; a NaN wins (first NaN), as in PyTorch.
+    /// The gradient flows to that index.
     public func max(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
-        let a = normalizeAxis(axis, op: "max")
-        precondition(shape[a] > 0, "max: axis \(axis) is empty in shape \(shape)")
+        extremum(axis: axis, keepDims: keepDims, op: "max") { $0 > $1 }
+    }
+
+    /// Minimum and its (first) index along `axis`; a NaN wins (first NaN), as in PyTorch.
+    public func min(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+        extremum(axis: axis, keepDims: keepDims, op: "min") { $0 < $1 }
+    }
+
+    /// The element along `axis` that no later one `beats`, with its index, and the backward
+    /// rule routing the gradient to that index.
+    private func extremum(axis: Int, keepDims: Bool, op: String,
+                          beats: @escaping (Float, Float) -> Bool) -> (values: Tensor, indices: Tensor) {
+        precondition(dtype == .float32, "\(op): expected float32, got \(dtype) (shape \(shape))")
+        let a = normalizeAxis(axis, op: op)
+        if rank == 0 {
+            return (self, Tensor(int64: [0], shape: []))
+        }
+        precondition(shape[a] > 0, "\(op): axis \(axis) is empty in shape \(shape)")
+        // reduceAxis visits rows in output order (outer-major, then inner), so appending keeps
+        // each index beside its value.
         var idx: [Int64] = []
+        idx.reserveCapacity(count / shape[a])
         let v = Tensor.reduceAxis(self, axis: a) { p, n, inner in
             var best = p[0], bi = 0
             if !best.isNaN {
                 for k in 1..<n {
                     let x = p[k * inner]
                     if x.isNaN { best = x; bi = k; break }
-                    if x > best { best = x; bi = k }
+                    if beats(x, best) { best = x; bi = k }
                 }
             }
             idx.append(Int64(bi))
@@ -100,25 +138,43 @@ extension Tensor {
         let outShape = keepDims ? keptShape : shape.enumerated().filter { $0.offset != a }.map { $0.element }
         let indices = Tensor(int64: idx, shape: outShape)
         let inShape = shape
-        let values = Tensor.record("max", v.reshaped(outShape).detach(), inputs: [self]) { g in
-            let gi = Tensor.scatterAlong(axis: a, shape: inShape, indices: indices.reshaped(keptShape), source: g.reshaped(keptShape))
-            return [gi]
+        let values = Tensor.record(op, v.reshaped(outShape).detach(), inputs: [self]) { g in
+            [Tensor.scatterAlong(axis: a, shape: inShape, indices: indices.reshaped(keptShape), source: g.reshaped(keptShape))]
         }
         return (values, indices)
     }
 
-    /// Maximum of all elements (gradient shared among ties, as PyTorch).
-    public func max() -> Tensor {
-        let m = GradMode.noGrad { flattened().max(axis: 0).values }.item
-        let mask = (self.detach() .== Tensor(scalar: m)).to(.float32)
+    /// Maximum of all elements (gradient shared evenly among ties, as PyTorch).
+    public func max() -> Tensor { extremumAll(op: "max_all") { $0.max(axis: 0).values } }
+
+    /// Minimum of all elements (gradient shared evenly among ties, as PyTorch).
+    public func min() -> Tensor { extremumAll(op: "min_all") { $0.min(axis: 0).values } }
+
+    private func extremumAll(op: String, _ reduce: (Tensor) -> Tensor) -> Tensor {
+        precondition(count > 0, "\(op): tensor of shape \(shape) is empty")
+        let m = GradMode.noGrad { reduce(self.detach().flattened()) }.item
+        let x = self.detach()
+        // PyTorch's evenly_distribute_backward: a NaN result sends the gradient to the NaNs.
+        let mask = m.isNaN ? Kernels.unary(x) { $0.isNaN ? 1 : 0 } : Kernels.unary(x) { $0 == m ? 1 : 0 }
         let ties = mask.sum().item
-        return Tensor.record("max_all", Tensor(scalar: m), inputs: [self]) { g in [mask * (g / ties)] }
+        return Tensor.record(op, Tensor(scalar: m), inputs: [self]) { g in [mask * (g / ties)] }
     }
 
     /// Index of the maximum along `axis` (int64).
     public func argmax(axis: Int, keepDims: Bool = false) -> Tensor {
         GradMode.noGrad { max(axis: axis, keepDims: keepDims).indices }
     }
+
+    /// Index of the minimum along `axis` (int64).
+    public func argmin(axis: Int, keepDims: Bool = false) -> Tensor {
+        GradMode.noGrad { min(axis: axis, keepDims: keepDims).indices }
+    }
+
+    /// Index of the maximum in the flattened tensor (0-d int64, PyTorch `argmax()`).
+    public func argmax() -> Tensor { GradMode.noGrad { detach().flattened().max(axis: 0).indices } }
+
+    /// Index of the minimum in the flattened tensor (0-d int64, PyTorch `argmin()`).
+    public func argmin() -> Tensor { GradMode.noGrad { detach().flattened().min(axis: 0).indices } }
 
     /// Places `source` values at `indices` along `axis` into zeros of `shape` (adding on repeats).
     static func scatterAlong(axis a: Int, shape: [Int], indices: Tensor, source: Tensor) -> Tensor {
@@ -142,5 +198,64 @@ extension Tensor {
             }
         }
         return out
+    }
+}
+
+// MARK: - Whole-tensor checks
+
+extension Tensor {
+    /// True when any element is NaN or ±inf (float32 fast loop; the trainer's NaN guard).
+    public var hasNonFinite: Bool {
+        if count == 0 { return false }
+        if dtype != .float32 { return dtype.isFloatingPoint ? to(.float32).hasNonFinite : false }
+        return withContiguousFloats { p in
+            // An exponent field of all ones is exactly inf or NaN; OR-ing the masked bits keeps the
+            // loop branch-free so it vectorizes.
+            let bits = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
+            var acc: UInt32 = 0
+            for i in 0..<count { acc |= (~bits[i] & 0x7F80_0000) == 0 ? 1 : 0 }
+            return acc != 0
+        }
+    }
+
+    /// Element-wise finiteness as a bool tensor (PyTorch `isfinite`).
+    public func isFinite() -> Tensor {
+        (dtype == .float32 ? self : to(.float32)).elementTest(op: "isfinite") { $0.isFinite }
+    }
+
+    /// Element-wise NaN test as a bool tensor (PyTorch `isnan`).
+    public func isNaN() -> Tensor {
+        (dtype == .float32 ? self : to(.float32)).elementTest(op: "isnan") { $0.isNaN }
+    }
+
+    private func elementTest(op: String, _ test: (Float) -> Bool) -> Tensor {
+        let out = Storage(uninitialized: .bool, count: count)
+        let po = out.base.assumingMemoryBound(to: UInt8.self)
+        withContiguousFloats { p in for i in 0..<count { po[i] = test(p[i]) ? 1 : 0 } }
+        return Tensor(storage: out, layout: Layout(shape: shape))
+    }
+
+    /// True when any element is non-zero (true for bool tensors; NaN counts); false when empty.
+    public func any() -> Bool {
+        dtype.isFloatingPoint ? toArray().contains { $0 != 0 } : toInt64Array().contains { $0 != 0 }
+    }
+
+    /// True when every element is non-zero (true for bool tensors; NaN counts); true when empty.
+    public func all() -> Bool {
+        dtype.isFloatingPoint ? toArray().allSatisfy { $0 != 0 } : toInt64Array().allSatisfy { $0 != 0 }
+    }
+
+    /// PyTorch `allclose`: same broadcast values within |a − b| ≤ atol + rtol·|b| everywhere;
+    /// NaNs compare equal only with `equalNaN`, and infinities only to themselves.
+    public func allClose(_ other: Tensor, rtol: Float = 1e-5, atol: Float = 1e-8, equalNaN: Bool = false) -> Bool {
+        let a = dtype == .float32 ? self.detach() : to(.float32)
+        let b = other.dtype == .float32 ? other.detach() : other.to(.float32)
+        let close = Kernels.binary(a, b, op: "allClose") { x, y in
+            if x == y { return 1 }
+            if x.isNaN || y.isNaN { return equalNaN && x.isNaN && y.isNaN ? 1 : 0 }
+            if !x.isFinite || !y.isFinite { return 0 }
+            return Swift.abs(x - y) <= atol + rtol * Swift.abs(y) ? 1 : 0
+        }
+        return close.toArray().allSatisfy { $0 == 1 }
     }
 }

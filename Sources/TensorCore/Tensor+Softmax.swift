@@ -6,7 +6,8 @@ extension Tensor {
     /// Applies `body` to each softmax row (n values `inner` apart) of a contiguous copy.
     private static func rowwise(_ x: Tensor, axis a: Int,
                                 _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void) -> Tensor {
-        let c = x.contiguous()
+        // A 0-d tensor is one row of one element.
+        let c = x.rank == 0 ? x.reshaped([1]) : x.contiguous()
         let outer = c.shape[..<a].reduce(1, *), n = c.shape[a], inner = c.shape[(a + 1)...].reduce(1, *)
         let out = Storage(uninitialized: .float32, count: c.count)
         let po = out.base.assumingMemoryBound(to: Float.self)
@@ -16,7 +17,7 @@ extension Tensor {
                 for i in 0..<inner { body(p + o * n * inner + i, po + o * n * inner + i, n, inner) }
             }
         }
-        return Tensor(storage: out, layout: Layout(shape: c.shape))
+        return Tensor(storage: out, layout: Layout(shape: x.shape))
     }
 
     /// exp(x) / Σexp(x) along `axis`.
@@ -46,8 +47,10 @@ extension Tensor {
             for k in 0..<n { m = Swift.max(m, p[k * s]) }
             var z: Float = 0
             for k in 0..<n { z += Foundation.exp(p[k * s] - m) }
-            let lse = m + Foundation.log(z)
-            for k in 0..<n { q[k * s] = p[k * s] - lse }
+            // (x - m) - log z, PyTorch's order: folding m into the log-sum-exp first would round
+            // log z to the spacing of m (6e-5 at 1000).
+            let logZ = Foundation.log(z)
+            for k in 0..<n { q[k * s] = (p[k * s] - m) - logZ }
         }
         return Tensor.record("log_softmax", y, inputs: [self]) { g in
             [g - y.exp() * g.sum(axis: a, keepDims: true)]

@@ -65,6 +65,48 @@ public struct Tensor: @unchecked Sendable {
         self.init(int64: indices.map(Int64.init), shape: shape ?? [indices.count])
     }
 
+    /// A float32 tensor of ones (`torch.ones`).
+    public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+
+    /// A zero-filled tensor (`torch.zeros`).
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor { Tensor(zeros: shape, dtype: dtype) }
+
+    /// A float32 tensor filled with `value` (`torch.full`).
+    public static func full(_ shape: [Int], _ value: Float) -> Tensor { Tensor(repeating: value, shape: shape) }
+
+    /// Zeros of `other`'s shape and dtype, without history.
+    public static func zerosLike(_ other: Tensor) -> Tensor { Tensor(zeros: other.shape, dtype: other.dtype) }
+
+    /// Float32 ones of `other`'s shape, without history.
+    public static func onesLike(_ other: Tensor) -> Tensor { ones(other.shape) }
+
+    /// 0, 1, …, end-1 as int64 (`torch.arange(end)`).
+    public static func arange(_ end: Int) -> Tensor { arange(0, end) }
+
+    /// start, start+step, … up to but excluding `end`, as int64 (`torch.arange(start, end, step)`).
+    public static func arange(_ start: Int, _ end: Int, step: Int = 1) -> Tensor {
+        precondition(step != 0, "arange: step must be non-zero")
+        let n = Swift.max(0, step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step)
+        return Tensor(int64: (0..<n).map { Int64(start + $0 * step) }, shape: [n])
+    }
+
+    /// Float32 range like `torch.arange(start, end, step)` with float arguments: the count is
+    /// ⌈(end − start) / step⌉ and element i is start + i·step, both in double as PyTorch computes them.
+    public static func arange(from start: Double, to end: Double, step: Double = 1) -> Tensor {
+        precondition(step != 0 && step.isFinite && start.isFinite && end.isFinite,
+                     "arange: bad range \(start)..<\(end) step \(step)")
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        return Tensor((0..<n).map { Float(start + Double($0) * step) }, shape: [n])
+    }
+
+    /// The n×m float32 identity (`torch.eye`); m defaults to n.
+    public static func eye(_ n: Int, _ m: Int? = nil) -> Tensor {
+        let cols = m ?? n
+        var t = Tensor(zeros: [n, cols])
+        t.withMutableFloats { p in for i in 0..<Swift.min(n, cols) { p[i * cols + i] = 1 } }
+        return t
+    }
+
     static func checkShape(_ shape: [Int], op: String) {
         precondition(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
     }
@@ -157,15 +199,28 @@ extension Tensor {
         if isContiguous {
             if n > 0 { out.base.copyMemory(from: storage.base + layout.offset * es, byteCount: n * es) }
         } else {
-            var o = 0
-            let src = storage.base
-            let dst = out.base
-            StridedIndex.forEach(shape: shape, strides: layout.strides, offset: layout.offset) { i in
-                (dst + o * es).copyMemory(from: src + i * es, byteCount: es)
-                o += 1
+            switch es {
+            case 8: Tensor.gatherStrided(UInt64.self, from: storage.base, layout: layout, into: out.base)
+            case 4: Tensor.gatherStrided(UInt32.self, from: storage.base, layout: layout, into: out.base)
+            case 2: Tensor.gatherStrided(UInt16.self, from: storage.base, layout: layout, into: out.base)
+            default: Tensor.gatherStrided(UInt8.self, from: storage.base, layout: layout, into: out.base)
             }
         }
         return Tensor(storage: out, layout: Layout(shape: shape))
+    }
+
+    /// Copies the elements of a strided view into dense row-major order, moving whole elements
+    /// as `E` (an unsigned type of the element's width) instead of byte by byte.
+    @inline(__always)
+    static func gatherStrided<E: BitwiseCopyable>(_: E.Type, from src: UnsafeMutableRawPointer, layout: Layout,
+                                 into dst: UnsafeMutableRawPointer) {
+        let es = MemoryLayout<E>.size
+        var o = 0
+        // Raw unaligned loads: borrowed (mmap) storage need not be aligned to the element size.
+        StridedIndex.forEach(shape: layout.shape, strides: layout.strides, offset: layout.offset) { i in
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: i * es, as: E.self), toByteOffset: o * es, as: E.self)
+            o += 1
+        }
     }
 
     /// Keeps the contiguous copy connected to the original in the autodiff graph.

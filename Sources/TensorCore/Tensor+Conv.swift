@@ -1,0 +1,305 @@
+import CBLAS
+import Foundation
+
+// 2-d convolution as im2col + one OpenBLAS sgemm per group and batch chunk. The column matrix of a
+// chunk holds its images side by side ([Cin·kH·kW, nb·L], L = output pixels per image), so even
+// small layers on small images become one wide GEMM instead of many tiny ones. Chunks keep that
+// buffer near `Tensor.convColumnBudget` floats whatever the batch size.
+
+/// Shape arithmetic of one conv2d call, shared by its forward and backward passes.
+struct ConvGeometry {
+    let n: Int, cin: Int, h: Int, w: Int
+    let cout: Int, kh: Int, kw: Int
+    let sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int
+    let groups: Int
+    let oh: Int, ow: Int
+
+    /// Output pixels per image.
+    var l: Int { oh * ow }
+    /// Rows of the column matrix (all groups).
+    var k: Int { cin * kh * kw }
+    /// Rows of the column matrix per group.
+    var kg: Int { (cin / groups) * kh * kw }
+    /// Output channels per group.
+    var coutg: Int { cout / groups }
+
+    /// Images per chunk so that one column buffer stays within `budget` floats (at least one image).
+    func chunk(budget: Int) -> Int {
+        let perImage = Swift.max(k * l, 1)
+        return Swift.max(1, Swift.min(n, budget / perImage))
+    }
+
+    /// Output columns `[lo, hi)` whose input column `o·s - p + j·d` falls inside `0..<size`.
+    @inline(__always)
+    static func validRange(out: Int, size: Int, stride s: Int, pad p: Int, offset jd: Int) -> (Int, Int) {
+        // o·s ≥ p - jd  and  o·s ≤ size - 1 + p - jd
+        let a = p - jd
+        let lo = a <= 0 ? 0 : (a + s - 1) / s
+        let b = size - 1 + p - jd
+        let hi = b < 0 ? 0 : Swift.min(out, b / s + 1)
+        return (Swift.min(lo, out), hi)
+    }
+
+    /// Copies images `n0..<n0+nb` of `input` into `cols` ([k, nb·l], zero where the window hits padding).
+    func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<Float>) {
+        let ld = nb * l, hw = h * w
+        Tensor.parallelFor(nb * cin, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * l, 1))) { range in
+            for plane in range {
+                let i = plane / cin, c = plane % cin
+                let src = input + ((n0 + i) * cin + c) * hw
+                for ki in 0..<kh {
+                    let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
+                    for kj in 0..<kw {
+                        let (xlo, xhi) = ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: kj * dw)
+                        let dst = cols + ((c * kh + ki) * kw + kj) * ld + i * l
+                        if ylo > 0 { dst.update(repeating: 0, count: ylo * ow) }
+                        if yhi < oh { (dst + yhi * ow).update(repeating: 0, count: (oh - yhi) * ow) }
+                        if xhi <= xlo {
+                            if yhi > ylo { (dst + ylo * ow).update(repeating: 0, count: (yhi - ylo) * ow) }
+                            continue
+                        }
+                        let x0 = xlo * sw - pw + kj * dw
+                        // Plain loops rather than memcpy: rows are often only a few floats long.
+                        for y in ylo..<yhi {
+                            let row = dst + y * ow
+                            let s = src + (y * sh - ph + ki * dh) * w + x0
+                            for x in 0..<xlo { row[x] = 0 }
+                            if sw == 1 {
+                                let r = row + xlo
+                                for x in 0..<(xhi - xlo) { r[x] = s[x] }
+                            } else {
+                                var q = s
+                                for x in xlo..<xhi { row[x] = q.pointee; q += sw }
+                            }
+                            for x in xhi..<ow { row[x] = 0 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the columns `cols` ([k, nb·l]) back onto images `n0..<n0+nb` of `gradInput` (the adjoint of im2col).
+    func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, into gradInput: UnsafeMutablePointer<Float>) {
+        let ld = nb * l, hw = h * w
+        Tensor.parallelFor(nb * cin, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * l, 1))) { range in
+            for plane in range {
+                let i = plane / cin, c = plane % cin
+                let dst = gradInput + ((n0 + i) * cin + c) * hw
+                for ki in 0..<kh {
+                    let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
+                    for kj in 0..<kw {
+                        let (xlo, xhi) = ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: kj * dw)
+                        if xhi <= xlo || yhi <= ylo { continue }
+                        let src = cols + ((c * kh + ki) * kw + kj) * ld + i * l
+                        let x0 = xlo * sw - pw + kj * dw
+                        for y in ylo..<yhi {
+                            let row = src + y * ow
+                            var q = dst + (y * sh - ph + ki * dh) * w + x0
+                            if sw == 1 {
+                                let r = row + xlo
+                                for x in 0..<(xhi - xlo) { q[x] += r[x] }
+                            } else {
+                                for x in xlo..<xhi { q.pointee += row[x]; q += sw }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Floats one chunk's column matrix may hold (32 MB), bounding conv2d's scratch memory.
+    static let convColumnBudget = 8 << 20
+
+    /// Runs `body` over `0..<count` split into contiguous ranges, on both cores when there is enough work.
+    static func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let workers = Swift.min(ProcessInfo.processInfo.activeProcessorCount, count / Swift.max(grain, 1))
+        if workers <= 1 { body(0..<count); return }
+        let per = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            let lo = t * per, hi = Swift.min(count, lo + per)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// PyTorch `F.conv2d`: input [N, Cin, H, W] (or unbatched [Cin, H, W]), weight [Cout, Cin/groups, kH, kW], bias [Cout]?.
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
+                              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+               columnBudget: convColumnBudget)
+    }
+
+    /// `conv2d` with an explicit column-buffer budget in floats (tests shrink it to exercise chunking).
+    static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                       dilation: (Int, Int), groups: Int, columnBudget: Int) -> Tensor {
+        precondition(input.rank == 3 || input.rank == 4,
+                     "conv2d: input must be [N, C, H, W] or [C, H, W], got \(input.shape)")
+        if input.rank == 3 {
+            return conv2d(input.unsqueezed(0), weight: weight, bias: bias, stride: stride, padding: padding,
+                          dilation: dilation, groups: groups, columnBudget: columnBudget).squeezed(0)
+        }
+        precondition(input.dtype == .float32 && weight.dtype == .float32 && (bias?.dtype ?? .float32) == .float32,
+                     "conv2d: expected float32 tensors, got input \(input.dtype), weight \(weight.dtype)\(bias.map { ", bias \($0.dtype)" } ?? "")")
+        precondition(weight.rank == 4, "conv2d: weight must be [Cout, Cin/groups, kH, kW], got \(weight.shape)")
+        precondition(groups >= 1, "conv2d: groups must be positive, got \(groups)")
+        precondition(stride.0 >= 1 && stride.1 >= 1, "conv2d: stride must be positive, got \(stride)")
+        precondition(padding.0 >= 0 && padding.1 >= 0, "conv2d: padding must be non-negative, got \(padding)")
+        precondition(dilation.0 >= 1 && dilation.1 >= 1, "conv2d: dilation must be positive, got \(dilation)")
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        precondition(weight.shape[1] >= 1, "conv2d: weight \(weight.shape) has no input channels")
+        precondition(cin == weight.shape[1] * groups,
+                     "conv2d: input \(input.shape) has \(cin) channels but weight \(weight.shape) expects \(weight.shape[1] * groups) (groups \(groups))")
+        precondition(cout % groups == 0,
+                     "conv2d: weight \(weight.shape) has \(cout) output channels, not divisible by groups \(groups)")
+        if let bias {
+            precondition(bias.shape == [cout], "conv2d: bias shape \(bias.shape) does not match weight \(weight.shape) (expects [\(cout)])")
+        }
+        let ekh = dilation.0 * (kh - 1) + 1, ekw = dilation.1 * (kw - 1) + 1
+        let padH = h + 2 * padding.0, padW = w + 2 * padding.1
+        precondition(kh >= 1 && kw >= 1 && ekh <= padH && ekw <= padW,
+                     "conv2d: kernel \(kh)x\(kw) (dilation \(dilation), effective \(ekh)x\(ekw)) is larger than the padded input \(padH)x\(padW) of input \(input.shape)")
+        let g = ConvGeometry(n: n, cin: cin, h: h, w: w, cout: cout, kh: kh, kw: kw,
+                             sh: stride.0, sw: stride.1, ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1,
+                             groups: groups, oh: (padH - ekh) / stride.0 + 1, ow: (padW - ekw) / stride.1 + 1)
+
+        let x = input.contiguous().detach(), wt = weight.contiguous().detach(), b = bias?.contiguous().detach()
+        let needsWeightGrad = GradMode.isEnabled && (weight.node != nil)
+        let (out, cached) = convForward(g, x, wt, b, budget: columnBudget, keepColumns: needsWeightGrad)
+        let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+        return record("conv2d", out, inputs: inputs) { gout in
+            let grads = convBackward(g, x, wt, gout.contiguous(), budget: columnBudget, cachedColumns: cached,
+                                     needInput: input.node != nil, needWeight: weight.node != nil, needBias: bias?.node != nil)
+            return [grads.input, grads.weight] + (bias == nil ? [] : [grads.bias])
+        }
+    }
+
+    /// Forward pass on contiguous operands; returns the output and, when the batch fit in one chunk
+    /// and `keepColumns`, its column matrix so the weight gradient need not rebuild it.
+    private static func convForward(_ g: ConvGeometry, _ x: Tensor, _ wt: Tensor, _ b: Tensor?, budget: Int,
+                                    keepColumns: Bool) -> (Tensor, Storage?) {
+        let out = Storage(uninitialized: .float32, count: g.n * g.cout * g.l)
+        let po = out.base.assumingMemoryBound(to: Float.self)
+        let result = Tensor(storage: out, layout: Layout(shape: [g.n, g.cout, g.oh, g.ow]))
+        if g.n * g.cout * g.l == 0 { return (result, nil) }
+        let nbMax = g.chunk(budget: budget)
+        let cols = Storage(uninitialized: .float32, count: g.k * nbMax * g.l)
+        let pc = cols.base.assumingMemoryBound(to: Float.self)
+        // One image per chunk lets the GEMM write straight into the output; wider chunks go via scratch.
+        let tmp = nbMax > 1 ? Storage(uninitialized: .float32, count: g.cout * nbMax * g.l) : nil
+        let pb = b?.floatPointer
+        withExtendedLifetime((x, wt, b)) {
+            let px = x.floatPointer, pw = wt.floatPointer
+            var n0 = 0
+            while n0 < g.n {
+                let nb = Swift.min(nbMax, g.n - n0)
+                let ldc = nb * g.l
+                g.im2col(px, n0: n0, nb: nb, into: pc)
+                let dst = tmp.map { $0.base.assumingMemoryBound(to: Float.self) } ?? (po + n0 * g.cout * g.l)
+                if tmp == nil, let pb {
+                    for co in 0..<g.cout { (dst + co * g.l).update(repeating: pb[co], count: g.l) }
+                }
+                for gi in 0..<g.groups {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                Int32(g.coutg), Int32(ldc), Int32(g.kg), 1,
+                                pw + gi * g.coutg * g.kg, Int32(g.kg),
+                                pc + gi * g.kg * ldc, Int32(ldc),
+                                tmp == nil && pb != nil ? 1 : 0, dst + gi * g.coutg * ldc, Int32(ldc))
+                }
+                if tmp != nil {
+                    // [Cout, nb·L] scratch -> [nb, Cout, L] output, adding the bias on the way.
+                    for i in 0..<nb {
+                        for co in 0..<g.cout {
+                            let s = dst + co * ldc + i * g.l
+                            let d = po + ((n0 + i) * g.cout + co) * g.l
+                            if let pb {
+                                let bv = pb[co]
+                                for j in 0..<g.l { d[j] = s[j] + bv }
+                            } else {
+                                d.update(from: s, count: g.l)
+                            }
+                        }
+                    }
+                }
+                n0 += nb
+            }
+        }
+        return (result, keepColumns && nbMax >= g.n ? cols : nil)
+    }
+
+    /// Gradients of conv2d with respect to its input, weight and bias (only those asked for).
+    private static func convBackward(_ g: ConvGeometry, _ x: Tensor, _ wt: Tensor, _ gout: Tensor, budget: Int, cachedColumns: Storage?,
+                                     needInput: Bool, needWeight: Bool, needBias: Bool)
+        -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let gi = needInput ? Storage(dtype: .float32, count: g.n * g.cin * g.h * g.w) : nil
+        let gw = needWeight ? Storage(dtype: .float32, count: g.cout * g.kg) : nil
+        var gb: Tensor? = nil
+        let pg = gout.floatPointer
+        if needBias {
+            let s = Storage(uninitialized: .float32, count: g.cout)
+            let ps = s.base.assumingMemoryBound(to: Float.self)
+            for co in 0..<g.cout {
+                var acc: Double = 0
+                for i in 0..<g.n {
+                    let p = pg + (i * g.cout + co) * g.l
+                    var part: Float = 0
+                    for j in 0..<g.l { part += p[j] }
+                    acc += Double(part)
+                }
+                ps[co] = Float(acc)
+            }
+            gb = Tensor(storage: s, layout: Layout(shape: [g.cout]))
+        }
+        if (needInput || needWeight) && g.n * g.cout * g.l > 0 {
+            let nbMax = cachedColumns != nil ? g.n : g.chunk(budget: budget)
+            let cols = cachedColumns ?? Storage(uninitialized: .float32, count: g.k * nbMax * g.l)
+            let pc = cols.base.assumingMemoryBound(to: Float.self)
+            // The weight gradient reads the columns before the input gradient overwrites them, unless cached.
+            let dcols = needInput && cachedColumns != nil ? Storage(uninitialized: .float32, count: g.k * nbMax * g.l) : cols
+            let pd = dcols.base.assumingMemoryBound(to: Float.self)
+            let gT = Storage(uninitialized: .float32, count: g.cout * nbMax * g.l)
+            let pt = gT.base.assumingMemoryBound(to: Float.self)
+            withExtendedLifetime((x, wt, gout, cols, dcols, gT)) {
+                var n0 = 0
+                while n0 < g.n {
+                    let nb = Swift.min(nbMax, g.n - n0)
+                    let ldc = nb * g.l
+                    // [nb, Cout, L] gradient -> [Cout, nb·L], the layout of the forward GEMM's output.
+                    for i in 0..<nb {
+                        for co in 0..<g.cout {
+                            (pt + co * ldc + i * g.l).update(from: pg + ((n0 + i) * g.cout + co) * g.l, count: g.l)
+                        }
+                    }
+                    if let gw {
+                        if cachedColumns == nil { g.im2col(x.floatPointer, n0: n0, nb: nb, into: pc) }
+                        let pgw = gw.base.assumingMemoryBound(to: Float.self)
+                        for gr in 0..<g.groups {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                        Int32(g.coutg), Int32(g.kg), Int32(ldc), 1,
+                                        pt + gr * g.coutg * ldc, Int32(ldc),
+                                        pc + gr * g.kg * ldc, Int32(ldc),
+                                        n0 == 0 ? 0 : 1, pgw + gr * g.coutg * g.kg, Int32(g.kg))
+                        }
+                    }
+                    if let gi {
+                        for gr in 0..<g.groups {
+                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                        Int32(g.kg), Int32(ldc), Int32(g.coutg), 1,
+                                        wt.floatPointer + gr * g.coutg * g.kg, Int32(g.kg),
+                                        pt + gr * g.coutg * ldc, Int32(ldc),
+                                        0, pd + gr * g.kg * ldc, Int32(ldc))
+                        }
+                        g.col2im(pd, n0: n0, nb: nb, into: gi.base.assumingMemoryBound(to: Float.self))
+                    }
+                    n0 += nb
+                }
+            }
+        }
+        return (gi.map { Tensor(storage: $0, layout: Layout(shape: [g.n, g.cin, g.h, g.w])) },
+                gw.map { Tensor(storage: $0, layout: Layout(shape: [g.cout, g.cin / g.groups, g.kh, g.kw])) },
+                gb)
+    }
+}

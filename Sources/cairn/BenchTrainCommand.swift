@@ -1,0 +1,58 @@
+import ArgumentParser
+
+import Foundation
+import NN
+import Optimizers
+import TensorCore
+
+/// `cairn bench train`: ms per Adam training step of the baseline's MLP and CNN workloads.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time one Adam training step of the MLP (784-512-512-10, batch 128) and CNN (batch 64).",
+        discussion: """
+        The workloads and timing rule (best of 5 repeats after 10 warm-up steps) are those of
+        shared/bench/torch_baseline.py. With --compare the PyTorch baseline runs in the same
+        invocation and a ratio table is printed.
+        Examples:
+          cairn bench train --json
+          cairn bench train --compare --baseline ../shared/bench/torch_baseline.py
+        """)
+
+    @Flag(help: "Print one JSON object (keys mlp_ms_per_step, cnn_ms_per_step, threads).") var json = false
+    @Option(help: "Threads for BLAS (the baseline uses the same count).") var threads = 2
+    @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
+    @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let mlp = TrainBench.mlp()
+        let cnn = TrainBench.cnn()
+        var result: [String: Double] = ["mlp_ms_per_step": mlp, "cnn_ms_per_step": cnn, "threads": Double(threads)]
+        if compare {
+            let torch = try TrainBench.runBaseline(script: baseline, threads: threads)
+            for (k, v) in torch { result["torch_" + k] = v }
+            if let t = torch["mlp_ms_per_step"] { result["mlp_ratio"] = mlp / t }
+            if let t = torch["cnn_ms_per_step"] { result["cnn_ratio"] = cnn / t }
+        }
+        if json {
+            let keys = result.keys.sorted()
+            print("{" + keys.map { "\"\($0)\": \(Self.format(result[$0]!))" }.joined(separator: ", ") + "}")
+        } else {
+            print("workload                 cairn ms/step" + (compare ? "   torch ms/step   ratio" : ""))
+            for (name, key) in [("MLP 784-512-512-10 b128", "mlp"), ("CNN conv-conv-fc b64", "cnn")] {
+                var line = name.padding(toLength: 25, withPad: " ", startingAt: 0)
+                    + String(format: "%13.3f", result["\(key)_ms_per_step"]!)
+                if let t = result["torch_\(key)_ms_per_step"], let r = result["\(key)_ratio"] {
+                    line += String(format: "   %13.3f   %5.2fx", t, r)
+                }
+                print(line)
+            }
+            print("threads: \(threads)")
+        }
+    }
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() && Swift.abs(v) < 1e15 ? String(Int(v)) : String(format: "%.4f", v)
+    }
+}

@@ -9,11 +9,12 @@ let package = Package(
     name: "Cairn",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "Cairn", targets: ["TensorCore", "NN", "Optimizers"]),
+        .library(name: "Cairn", targets: ["TensorCore", "NN", "Optimizers", "Checkpoint"]),
         .executable(name: "cairn", targets: ["cairn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -21,14 +22,20 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["TensorCore"], swiftSettings: fast),
         .target(name: "Optimizers", dependencies: ["TensorCore", "NN"], swiftSettings: fast),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Checkpoint", dependencies: [
+            "TensorCore", "NN", "Optimizers", "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: fast),
         .executableTarget(name: "cairn", dependencies: [
-            "TensorCore", "NN", "Optimizers",
+            "TensorCore", "NN", "Optimizers", "Checkpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CairnTestSupport", dependencies: ["TensorCore"], path: "Tests/CairnTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CairnTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["TensorCore", "NN", "CairnTestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["TensorCore", "NN", "Optimizers", "CairnTestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["TensorCore", "NN", "Optimizers", "Checkpoint", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -58,7 +58,7 @@ extension Loss {
         let sums = withExtendedLifetime((x, probs, perRow)) {
             w.withUnsafeBufferPointer { pw in
                 tg.values.withUnsafeBufferPointer { pt in
-                    geometry.forward(floats(x), weights: pw.baseAddress!, targets: pt.baseAddress!,
+                    geometry.forward(floats(x), weights: pw, targets: pt,
                                      probs: probs?.base.assumingMemoryBound(to: Float.self),
                                      perRow: perRow?.base.assumingMemoryBound(to: Float.self))
                 }
@@ -87,7 +87,7 @@ extension Loss {
                 w.withUnsafeBufferPointer { pw in
                     targets.withUnsafeBufferPointer { pt in
                         geometry.backward(upstream: floats(gc), perRowUpstream: reduction == .none,
-                                          normalizer: normalizer, weights: pw.baseAddress!, targets: pt.baseAddress!,
+                                          normalizer: normalizer, weights: pw, targets: pt,
                                           probs: probs?.base.assumingMemoryBound(to: Float.self),
                                           into: out.base.assumingMemoryBound(to: Float.self))
                     }
@@ -108,7 +108,7 @@ extension Loss {
 
         /// Writes per-row losses (when asked) and softmax probabilities (when asked); returns
         /// Σ w_t·nll, Σ smoothing terms and Σ w_t over the non-ignored rows.
-        func forward(_ px: UnsafePointer<Float>, weights w: UnsafePointer<Float>, targets: UnsafePointer<Int64>,
+        func forward(_ px: UnsafePointer<Float>, weights w: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Int64>,
                      probs: UnsafeMutablePointer<Float>?, perRow: UnsafeMutablePointer<Float>?)
             -> (nll: Double, smooth: Double, weight: Double) {
             var nllSum = 0.0, smoothSum = 0.0, totalWeight = 0.0
@@ -166,7 +166,7 @@ extension Loss {
         /// Per row, d log p_c = −a·[c = t] − b·w_c with a = (1−ε)·w_t·g/norm and b = ε/C·g/norm;
         /// through log-softmax, dx_c = d log p_c + p_c·(a + b·Σw).
         func backward(upstream pg: UnsafePointer<Float>, perRowUpstream: Bool, normalizer: Float,
-                      weights w: UnsafePointer<Float>, targets: UnsafePointer<Int64>,
+                      weights w: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Int64>,
                       probs: UnsafePointer<Float>?, into dx: UnsafeMutablePointer<Float>) {
             precondition(!logSoftmax || probs != nil, "crossEntropy: backward without saved probabilities")
             var weightSum: Float = 0

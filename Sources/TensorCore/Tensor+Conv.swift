@@ -1,10 +1,10 @@
 import CBLAS
-import Foundation
 
 // 2-d convolution as im2col + one OpenBLAS sgemm per group and batch chunk. The column matrix of a
 // chunk holds its images side by side ([Cin·kH·kW, nb·L], L = output pixels per image), so even
 // small layers on small images become one wide GEMM instead of many tiny ones. Chunks keep that
-// buffer near `Tensor.convColumnBudget` floats whatever the batch size.
+// buffer near `Tensor.convColumnBudget` floats whatever the batch size. OpenBLAS threads the GEMMs;
+// im2col/col2im stay on one thread (splitting them measured slower on the shared 2-core machine).
 
 /// Shape arithmetic of one conv2d call, shared by its forward and backward passes.
 struct ConvGeometry {
@@ -42,22 +42,21 @@ struct ConvGeometry {
 
     /// Copies images `n0..<n0+nb` of `input` into `cols` ([k, nb·l], zero where the window hits padding).
     func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<Float>) {
+        // Locals, not properties: stores through `cols` would otherwise force reloads of `self`.
+        let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
+        let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
-        Tensor.parallelFor(nb * cin, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * l, 1))) { range in
-            for plane in range {
-                let i = plane / cin, c = plane % cin
+        for i in 0..<nb {
+            for c in 0..<cin {
                 let src = input + ((n0 + i) * cin + c) * hw
                 for ki in 0..<kh {
                     let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
                     for kj in 0..<kw {
                         let (xlo, xhi) = ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: kj * dw)
                         let dst = cols + ((c * kh + ki) * kw + kj) * ld + i * l
+                        if xhi <= xlo || yhi <= ylo { dst.update(repeating: 0, count: l); continue }
                         if ylo > 0 { dst.update(repeating: 0, count: ylo * ow) }
                         if yhi < oh { (dst + yhi * ow).update(repeating: 0, count: (oh - yhi) * ow) }
-                        if xhi <= xlo {
-                            if yhi > ylo { (dst + ylo * ow).update(repeating: 0, count: (yhi - ylo) * ow) }
-                            continue
-                        }
                         let x0 = xlo * sw - pw + kj * dw
                         // Plain loops rather than memcpy: rows are often only a few floats long.
                         for y in ylo..<yhi {
@@ -81,10 +80,11 @@ struct ConvGeometry {
 
     /// Adds the columns `cols` ([k, nb·l]) back onto images `n0..<n0+nb` of `gradInput` (the adjoint of im2col).
     func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, into gradInput: UnsafeMutablePointer<Float>) {
+        let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
+        let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
-        Tensor.parallelFor(nb * cin, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * l, 1))) { range in
-            for plane in range {
-                let i = plane / cin, c = plane % cin
+        for i in 0..<nb {
+            for c in 0..<cin {
                 let dst = gradInput + ((n0 + i) * cin + c) * hw
                 for ki in 0..<kh {
                     let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
@@ -111,19 +111,10 @@ struct ConvGeometry {
 }
 
 extension Tensor {
-    /// Floats one chunk's column matrix may hold (32 MB), bounding conv2d's scratch memory.
-    static let convColumnBudget = 8 << 20
-
-    /// Runs `body` over `0..<count` split into contiguous ranges, on both cores when there is enough work.
-    static func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-        let workers = Swift.min(ProcessInfo.processInfo.activeProcessorCount, count / Swift.max(grain, 1))
-        if workers <= 1 { body(0..<count); return }
-        let per = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { t in
-            let lo = t * per, hi = Swift.min(count, lo + per)
-            if lo < hi { body(lo..<hi) }
-        }
-    }
+    /// Floats one chunk's column matrix may hold (2 MB). Small enough to stay in cache between im2col
+    /// and the GEMM and to be recycled by malloc (larger scratch measured slower: fresh pages fault on
+    /// every call), yet wide enough (e.g. 1280 columns for 16→32 channels, 5×5 on 12×12) for BLAS.
+    static let convColumnBudget = 512 << 10
 
     /// PyTorch `F.conv2d`: input [N, Cin, H, W] (or unbatched [Cin, H, W]), weight [Cout, Cin/groups, kH, kW], bias [Cout]?.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
@@ -211,16 +202,13 @@ extension Tensor {
                 }
                 if tmp != nil {
                     // [Cout, nb·L] scratch -> [nb, Cout, L] output, adding the bias on the way.
+                    let l = g.l, cout = g.cout
                     for i in 0..<nb {
-                        for co in 0..<g.cout {
-                            let s = dst + co * ldc + i * g.l
-                            let d = po + ((n0 + i) * g.cout + co) * g.l
-                            if let pb {
-                                let bv = pb[co]
-                                for j in 0..<g.l { d[j] = s[j] + bv }
-                            } else {
-                                d.update(from: s, count: g.l)
-                            }
+                        for co in 0..<cout {
+                            let s = dst + co * ldc + i * l
+                            let d = po + ((n0 + i) * cout + co) * l
+                            let bv = pb?[co] ?? 0
+                            for j in 0..<l { d[j] = s[j] + bv }
                         }
                     }
                 }
@@ -241,12 +229,13 @@ extension Tensor {
         if needBias {
             let s = Storage(uninitialized: .float32, count: g.cout)
             let ps = s.base.assumingMemoryBound(to: Float.self)
-            for co in 0..<g.cout {
+            let l = g.l, cout = g.cout
+            for co in 0..<cout {
                 var acc: Double = 0
                 for i in 0..<g.n {
-                    let p = pg + (i * g.cout + co) * g.l
+                    let p = pg + (i * cout + co) * l
                     var part: Float = 0
-                    for j in 0..<g.l { part += p[j] }
+                    for j in 0..<l { part += p[j] }
                     acc += Double(part)
                 }
                 ps[co] = Float(acc)
@@ -268,9 +257,11 @@ extension Tensor {
                     let nb = Swift.min(nbMax, g.n - n0)
                     let ldc = nb * g.l
                     // [nb, Cout, L] gradient -> [Cout, nb·L], the layout of the forward GEMM's output.
+                    let l = g.l, cout = g.cout
                     for i in 0..<nb {
-                        for co in 0..<g.cout {
-                            (pt + co * ldc + i * g.l).update(from: pg + ((n0 + i) * g.cout + co) * g.l, count: g.l)
+                        for co in 0..<cout {
+                            let s = pg + ((n0 + i) * cout + co) * l, d = pt + co * ldc + i * l
+                            for j in 0..<l { d[j] = s[j] }
                         }
                     }
                     if let gw {

@@ -1,7 +1,9 @@
 import Foundation
 
-// Reductions over axes. The loop views a contiguous tensor as [outer, reduced, inner] per axis,
-// and accumulates in Double so long sums stay within PyTorch's float32 error.
+// Reductions over axes, rounded the way PyTorch's CPU kernels round them: sums in float32 in
+// PyTorch's cascade order (`Kernels.torchSum`), mean = sum / n, variance and standard deviation
+// in double (Welford per output, or two passes around the float mean for a single output),
+// max/min exact. The arg-extremum loop views a contiguous tensor as [outer, reduced, inner].
 
 extension Tensor {
     /// Reduces one axis with `combine` over rows of the [outer, n, inner] view (forward only).
@@ -24,40 +26,16 @@ extension Tensor {
         return Tensor(storage: out, layout: Layout(shape: outShape))
     }
 
-    /// Sum over `axes` (all when nil); `keepDims` keeps them as size 1.
+    /// Sum over `axes` (all when nil); `keepDims` keeps them as size 1. Bitwise equal to
+    /// single-threaded `torch.sum` (see `Kernels.torchSum`).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        precondition(dtype == .float32, "sum: expected float32, got \(dtype)")
-        let ax = Set((axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "sum") }).sorted()
-        var r: Tensor
-        if ax.count == rank || rank == 0 {
-            var acc = 0.0
-            withContiguousFloats { p in
-                // 8 partial sums: fewer dependent adds, and pairwise-like accuracy.
-                var part = [Double](repeating: 0, count: 8)
-                let n = count, m = n & ~7
-                var i = 0
-                while i < m {
-                    for k in 0..<8 { part[k] += Double(p[i + k]) }
-                    i += 8
-                }
-                while i < n { part[0] += Double(p[i]); i += 1 }
-                acc = part.reduce(0, +)
-            }
-            r = Tensor([Float(acc)], shape: keepDims ? [Int](repeating: 1, count: rank) : [])
-        } else {
-            r = self.detach()
-            for a in ax.reversed() {
-                r = Tensor.reduceAxis(r, axis: a) { p, n, inner in
-                    var s = 0.0
-                    for k in 0..<n { s += Double(p[k * inner]) }
-                    return Float(s)
-                }
-            }
-            if !keepDims { r = r.reshaped(shape.enumerated().filter { !ax.contains($0.offset) }.map { $0.element }) }
-        }
+        precondition(dtype == .float32, "sum: expected float32, got \(dtype) (shape \(shape))")
+        let ax = Set((axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "sum") }).intersection(0..<rank)
         let inShape = shape
-        let keptShape = inShape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
-        return Tensor.record("sum", r.detach(), inputs: [self]) { g in [g.reshaped(keptShape).expanded(to: inShape)] }
+        var r = Kernels.torchSum(self, axes: ax)
+        let keptShape = r.shape
+        if !keepDims { r = r.reshaped(inShape.enumerated().filter { !ax.contains($0.offset) }.map { $0.element }) }
+        return Tensor.record("sum", r, inputs: [self]) { g in [g.reshaped(keptShape).expanded(to: inShape)] }
     }
 
     /// Sum over one axis.
@@ -73,12 +51,10 @@ extension Tensor {
     /// Mean over one axis.
     public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
-    /// Variance over `axes` with Bessel's `correction` (1 = unbiased, PyTorch's default).
+    /// Variance over `axes` (all when nil) with Bessel's `correction` (1 = unbiased, PyTorch's
+    /// default); computed in double like PyTorch, so the float32 result matches it.
     public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { normalizeAxis($0, op: "var") }
-        let n = rank == 0 ? 1 : Set(ax).reduce(1) { $0 * shape[$1] }
-        let d = self - mean(axes: ax, keepDims: true)
-        return (d * d).sum(axes: ax, keepDims: keepDims) / Float(Swift.max(n - correction, 0))
+        moment(axes: axes, correction: correction, keepDims: keepDims, takeSqrt: false, op: "var")
     }
 
     /// Variance over one axis.
@@ -86,14 +62,72 @@ extension Tensor {
         variance(axes: [axis], correction: correction, keepDims: keepDims)
     }
 
-    /// Standard deviation over `axes` (all when nil) with Bessel's `correction`.
+    /// Standard deviation over `axes` (all when nil) with Bessel's `correction`; the square root
+    /// is taken in double before rounding, as PyTorch does.
     public func std(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
-        variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+        moment(axes: axes, correction: correction, keepDims: keepDims, takeSqrt: true, op: "std")
     }
 
     /// Standard deviation over one axis.
     public func std(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
         std(axes: [axis], correction: correction, keepDims: keepDims)
+    }
+
+    /// var/std forward as `std_var_out` computes it on the CPU, with `var_backward`/`std_backward`.
+    private func moment(axes: [Int]?, correction: Int, keepDims: Bool, takeSqrt: Bool, op: String) -> Tensor {
+        precondition(dtype == .float32, "\(op): expected float32, got \(dtype) (shape \(shape))")
+        let all = axes == nil
+        let ax = Set((axes ?? Array(0..<rank)).map { normalizeAxis($0, op: op) }).intersection(0..<rank)
+        let inShape = shape
+        let keptShape = inShape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
+        let outShape = keepDims ? keptShape : inShape.enumerated().filter { !ax.contains($0.offset) }.map { $0.element }
+        let outCount = keptShape.reduce(1, *)
+        let n = outCount == 0 ? 0 : count / outCount
+        let dof = Double(n) - Double(correction)
+        let x = self.detach()
+        var values = [Float](repeating: .nan, count: outCount)
+        if count == 0 {
+            // PyTorch fills an empty reduction with NaN.
+        } else if outCount == 1 {
+            // std_var_all_cpu: float mean, then Σ(x − mean)² in double over memory order.
+            let mean = Double(x.mean().item)
+            var ss = 0.0
+            x.withContiguousFloats { p in for i in 0..<count { let d = Double(p[i]) - mean; ss += d * d } }
+            let v = ss / Swift.max(0, dof)
+            values[0] = Float(takeSqrt ? v.squareRoot() : v)
+        } else {
+            // WelfordOps<float, double>: one pass per output, reduced elements in row-major order.
+            let keptAxes = (0..<rank).filter { !ax.contains($0) }, redAxes = (0..<rank).filter { ax.contains($0) }
+            let rows = x.permuted(keptAxes + redAxes).contiguous()
+            rows.withContiguousFloats { p in
+                for o in 0..<outCount {
+                    var mean = 0.0, m2 = 0.0
+                    for k in 0..<n {
+                        let v = Double(p[o * n + k])
+                        let delta = v - mean
+                        mean += delta / Double(k + 1)
+                        m2 += delta * (v - mean)
+                    }
+                    let v = m2 / (Double(n) > Double(correction) ? dof : 0)
+                    values[o] = Float(takeSqrt ? v.squareRoot() : v)
+                }
+            }
+        }
+        let result = Tensor(values, shape: outShape)
+        return Tensor.record(op, result, inputs: [self]) { g in
+            var gv = g.reshaped(keptShape)
+            if takeSqrt {
+                // std_backward: grad / (2·std), zero where std is zero.
+                let r = result.reshaped(keptShape)
+                gv = Kernels.binary(gv, r, op: "std_backward") { $1 == 0 ? 0 : $0 / ($1 * 2) }
+            }
+            let centered = x - x.mean(axes: Array(ax), keepDims: true)
+            if all && dof <= 0 {
+                let mask = Kernels.unary(centered) { $0 == 0 ? .nan : .infinity }
+                return [gv * mask]
+            }
+            return [(gv * Float(2.0 / dof)) * centered]
+        }
     }
 
     /// Maximum and its (first) index along `axis`; a NaN wins (first NaN), as in PyTorch.

@@ -1,7 +1,7 @@
 import XCTest
 import TensorCore
 import CairnTestSupport
-@testable import NN
+import NN
 
 final class LossTests: XCTestCase {
     // Reference values below come from PyTorch 2.13 (F.cross_entropy etc.) on the same inputs.

@@ -55,20 +55,32 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         var sum = OptimizerMath.takeBuffer(&state, "sum", shape: g.shape, fill: Float(group.double("initial_accumulator_value")),
                                            parameter: name, op: "Adagrad")
         let clr = lr / (1 + (Double(stepF) - 1) * lrDecay)
-        let negCLR = Float(-clr), epsF = Float(eps), wdF = Float(wd)
+        let k = Kernel(maximize: maximize, decayed: wd != 0, wd: Float(wd), negCLR: Float(-clr), eps: Float(eps))
         let gp = OptimizerMath.readPointer(g)
         let sp = OptimizerMath.writePointer(&sum)
         withExtendedLifetime((g, sum)) {
-            parameter.update { p in
-                for i in 0..<n {
-                    var gi = maximize ? -gp[i] : gp[i]
-                    if wd != 0 { gi = OptimizerMath.fma(p[i], wdF, gi) }
-                    let s = OptimizerMath.fma(gi, gi, sp[i])
-                    sp[i] = s
-                    p[i] = p[i] + (negCLR * gi) / (s.squareRoot() + epsF)
-                }
-            }
+            parameter.update { p in if let pp = p.baseAddress, n > 0 { Adagrad.loop(pp, gp, sp, n, k) } }
         }
         state.put("sum", sum)
+    }
+
+    /// Loop-invariant scalars of one Adagrad update, rounded to float32 as torch does.
+    struct Kernel {
+        let maximize, decayed: Bool
+        let wd, negCLR, eps: Float
+    }
+
+    /// The fused update over `n` elements.
+    static func loop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ sum: UnsafeMutablePointer<Float>,
+                     _ n: Int, _ kernel: Kernel) {
+        let k = kernel
+        for i in 0..<n {
+            let p0 = p[i], g0 = k.maximize ? -g[i] : g[i]
+            let gw = OptimizerMath.fma(p0, k.wd, g0)
+            let gi = k.decayed ? gw : g0
+            let s = OptimizerMath.fma(gi, gi, sum[i])
+            sum[i] = s
+            p[i] = p0 + (k.negCLR * gi) / (s.squareRoot() + k.eps)
+        }
     }
 }

@@ -7,6 +7,11 @@ import TensorCore
 /// nearly every element. `fma` goes through Double: the product of two floats is exact there, so
 /// only a (very rarely visible) double rounding separates it from a hardware FMA, without a libm
 /// call per element on targets built without FMA instructions.
+///
+/// The optimizer loops are written so the compiler can vectorize them: plain functions of raw
+/// pointers (no closure context), loop-invariant choices as selects rather than branches, and no
+/// conditional stores (variants get their own loop). Vectorizing `squareRoot()` also needs the
+/// target's `-Xcc -fno-math-errno` (otherwise it is an errno-setting `sqrtf` call).
 enum OptimizerMath {
     /// a·b + c with one (double-precision) rounding of the product.
     @inline(__always)
@@ -14,18 +19,19 @@ enum OptimizerMath {
         Float(Double(a) * Double(b) + Double(c))
     }
 
-    /// torch.lerp(start, end, weight) as ATen computes it for a scalar weight.
+    /// torch.lerp(start, end, weight) as ATen's vector kernel computes it for a scalar weight:
+    /// `fma(weight, end − start, start)` for |weight| < 0.5, else `fma(weight − 1, end − start, end)`.
     @inline(__always)
     static func lerp(_ start: Float, _ end: Float, _ weight: Float) -> Float {
-        let d = end - start
-        return Swift.abs(weight) < 0.5 ? fma(weight, d, start) : fma(weight - 1, d, end)
+        let small = Swift.abs(weight) < 0.5
+        return fma(small ? weight : weight - 1, end - start, small ? start : end)
     }
 
     /// torch.maximum: NaN wins.
     @inline(__always)
     static func maximum(_ a: Float, _ b: Float) -> Float {
-        if a.isNaN || b.isNaN { return .nan }
-        return a > b ? a : b
+        let m = a > b ? a : b
+        return a.isNaN || b.isNaN ? .nan : m
     }
 
     /// A float32 tensor with the elements of `t` laid out densely (shares `t`'s bytes when already so).

@@ -56,40 +56,88 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
             ? OptimizerMath.takeBuffer(&state, "grad_avg", shape: shape, fill: 0, parameter: name, op: "RMSprop")
             : Tensor(zeros: [0])
 
-        let alphaF = Float(alpha), oneMinusAlpha = Float(1 - alpha), epsF = Float(eps)
-        let wdF = Float(wd), negLR = Float(-lr), momF = Float(momentum)
+        let k = Kernel(maximize: maximize, decayed: wd != 0, wd: Float(wd), alpha: Float(alpha),
+                       oneMinusAlpha: Float(1 - alpha), eps: Float(eps), negLR: Float(-lr), momentum: Float(momentum))
         let gp = OptimizerMath.readPointer(g)
         let sp = OptimizerMath.writePointer(&sq)
-        let bp: UnsafeMutablePointer<Float>? = momentum > 0 ? OptimizerMath.writePointer(&buf) : nil
-        let ap: UnsafeMutablePointer<Float>? = centered ? OptimizerMath.writePointer(&ga) : nil
+        // Absent buffers are never touched by their loop variant; `sp` stands in for them.
+        let bp = momentum > 0 ? OptimizerMath.writePointer(&buf) : sp
+        let ap = centered ? OptimizerMath.writePointer(&ga) : sp
         withExtendedLifetime((g, sq, buf, ga)) {
             parameter.update { p in
-                for i in 0..<n {
-                    var gi = maximize ? -gp[i] : gp[i]
-                    if wd != 0 { gi = OptimizerMath.fma(p[i], wdF, gi) }
-                    let si = OptimizerMath.fma(oneMinusAlpha * gi, gi, sp[i] * alphaF)
-                    sp[i] = si
-                    var avg: Float
-                    if let ap {
-                        let a = OptimizerMath.lerp(ap[i], gi, oneMinusAlpha)
-                        ap[i] = a
-                        avg = OptimizerMath.fma(-a, a, si).squareRoot()
-                    } else {
-                        avg = si.squareRoot()
-                    }
-                    avg += epsF
-                    if let bp {
-                        let b = bp[i] * momF + gi / avg
-                        bp[i] = b
-                        p[i] = OptimizerMath.fma(b, negLR, p[i])
-                    } else {
-                        p[i] = p[i] + (negLR * gi) / avg
-                    }
+                guard let pp = p.baseAddress, n > 0 else { return }
+                switch (centered, momentum > 0) {
+                case (false, false): RMSprop.plainLoop(pp, gp, sp, n, k)
+                case (true, false): RMSprop.centeredLoop(pp, gp, sp, ap, n, k)
+                case (false, true): RMSprop.momentumLoop(pp, gp, sp, bp, n, k)
+                case (true, true): RMSprop.centeredMomentumLoop(pp, gp, sp, ap, bp, n, k)
                 }
             }
         }
         state.put("square_avg", sq)
         if momentum > 0 { state.put("momentum_buffer", buf) }
         if centered { state.put("grad_avg", ga) }
+    }
+
+    /// Loop-invariant scalars of one RMSprop update, rounded to float32 as torch does.
+    struct Kernel {
+        let maximize, decayed: Bool
+        let wd, alpha, oneMinusAlpha, eps, negLR, momentum: Float
+    }
+
+    /// Plain RMSprop over `n` elements.
+    static func plainLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ sq: UnsafeMutablePointer<Float>,
+                          _ n: Int, _ k: Kernel) {
+        body(p, g, sq, sq, sq, n, k, centered: false, momentum: false)
+    }
+
+    /// Centered RMSprop (`ga` is the running gradient mean).
+    static func centeredLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ sq: UnsafeMutablePointer<Float>,
+                             _ ga: UnsafeMutablePointer<Float>, _ n: Int, _ k: Kernel) {
+        body(p, g, sq, ga, sq, n, k, centered: true, momentum: false)
+    }
+
+    /// RMSprop with a momentum buffer `buf`.
+    static func momentumLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ sq: UnsafeMutablePointer<Float>,
+                             _ buf: UnsafeMutablePointer<Float>, _ n: Int, _ k: Kernel) {
+        body(p, g, sq, sq, buf, n, k, centered: false, momentum: true)
+    }
+
+    /// Centered RMSprop with momentum.
+    static func centeredMomentumLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                                     _ sq: UnsafeMutablePointer<Float>, _ ga: UnsafeMutablePointer<Float>,
+                                     _ buf: UnsafeMutablePointer<Float>, _ n: Int, _ k: Kernel) {
+        body(p, g, sq, ga, buf, n, k, centered: true, momentum: true)
+    }
+
+    /// The fused update; inlined with constant flags so each loop has no conditional store.
+    @inline(__always)
+    private static func body(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ sq: UnsafeMutablePointer<Float>,
+                             _ ga: UnsafeMutablePointer<Float>, _ buf: UnsafeMutablePointer<Float>, _ n: Int,
+                             _ kernel: Kernel, centered: Bool, momentum: Bool) {
+        let k = kernel
+        for i in 0..<n {
+            let p0 = p[i], g0 = k.maximize ? -g[i] : g[i]
+            let gw = OptimizerMath.fma(p0, k.wd, g0)
+            let gi = k.decayed ? gw : g0
+            let si = OptimizerMath.fma(k.oneMinusAlpha * gi, gi, sq[i] * k.alpha)
+            sq[i] = si
+            var avg: Float
+            if centered {
+                let a = OptimizerMath.lerp(ga[i], gi, k.oneMinusAlpha)
+                ga[i] = a
+                avg = OptimizerMath.fma(-a, a, si).squareRoot()
+            } else {
+                avg = si.squareRoot()
+            }
+            avg += k.eps
+            if momentum {
+                let b = buf[i] * k.momentum + gi / avg
+                buf[i] = b
+                p[i] = OptimizerMath.fma(b, k.negLR, p0)
+            } else {
+                p[i] = p0 + (k.negLR * gi) / avg
+            }
+        }
     }
 }

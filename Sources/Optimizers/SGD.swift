@@ -39,39 +39,59 @@ public final class SGD: Optimizer, @unchecked Sendable {
     public override func update(name: String, parameter: Parameter, grad: Tensor, state: inout OptimizerState,
                                 group: ParamGroup) {
         let lr = group.lr, wd = group.weightDecay, momentum = group.double("momentum")
-        let dampening = group.double("dampening"), nesterov = group.bool("nesterov"), maximize = group.bool("maximize")
         let g = OptimizerMath.gradient(grad, of: parameter.value, name: name, op: "SGD")
         let gp = OptimizerMath.readPointer(g)
         let n = g.count
-        let wdF = Float(wd), negLR = Float(-lr), momF = Float(momentum), oneMinusDamp = Float(1 - dampening)
-
+        let k = Kernel(maximize: group.bool("maximize"), decayed: wd != 0, nesterov: group.bool("nesterov"),
+                       first: state["momentum_buffer"] == nil, wd: Float(wd), negLR: Float(-lr),
+                       momentum: Float(momentum), oneMinusDampening: Float(1 - group.double("dampening")))
         guard momentum != 0 else {
             withExtendedLifetime(g) {
-                parameter.update { p in
-                    for i in 0..<n {
-                        var gi = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { gi = OptimizerMath.fma(p[i], wdF, gi) }
-                        p[i] = OptimizerMath.fma(gi, negLR, p[i])
-                    }
-                }
+                parameter.update { p in if let pp = p.baseAddress, n > 0 { SGD.plainLoop(pp, gp, n, k) } }
             }
             return
         }
-        let first = state["momentum_buffer"] == nil
         var buf = OptimizerMath.takeBuffer(&state, "momentum_buffer", shape: g.shape, fill: 0, parameter: name, op: "SGD")
         let bp = OptimizerMath.writePointer(&buf)
         withExtendedLifetime(g) {
-            parameter.update { p in
-                for i in 0..<n {
-                    var gi = maximize ? -gp[i] : gp[i]
-                    if wd != 0 { gi = OptimizerMath.fma(p[i], wdF, gi) }
-                    let b = first ? gi : OptimizerMath.fma(gi, oneMinusDamp, bp[i] * momF)
-                    bp[i] = b
-                    let d = nesterov ? OptimizerMath.fma(b, momF, gi) : b
-                    p[i] = OptimizerMath.fma(d, negLR, p[i])
-                }
-            }
+            parameter.update { p in if let pp = p.baseAddress, n > 0 { SGD.momentumLoop(pp, gp, bp, n, k) } }
         }
         state.put("momentum_buffer", buf)
+    }
+
+    /// Loop-invariant scalars of one SGD update, rounded to float32 as torch does.
+    struct Kernel {
+        let maximize, decayed, nesterov, first: Bool
+        let wd, negLR, momentum, oneMinusDampening: Float
+    }
+
+    /// The gradient with `maximize` and weight decay applied: `g (+ wd·p)`.
+    @inline(__always)
+    private static func direction(_ p: Float, _ g: Float, _ k: Kernel) -> Float {
+        let g0 = k.maximize ? -g : g
+        let gw = OptimizerMath.fma(p, k.wd, g0)
+        return k.decayed ? gw : g0
+    }
+
+    /// `p −= lr·g` over `n` elements.
+    static func plainLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ kernel: Kernel) {
+        let k = kernel
+        for i in 0..<n {
+            p[i] = OptimizerMath.fma(direction(p[i], g[i], k), k.negLR, p[i])
+        }
+    }
+
+    /// Momentum (optionally Nesterov) over `n` elements; on the first step the buffer becomes `g`.
+    static func momentumLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ buf: UnsafeMutablePointer<Float>,
+                             _ n: Int, _ kernel: Kernel) {
+        let k = kernel
+        for i in 0..<n {
+            let gi = direction(p[i], g[i], k)
+            let later = OptimizerMath.fma(gi, k.oneMinusDampening, buf[i] * k.momentum)
+            let b = k.first ? gi : later
+            buf[i] = b
+            let nest = OptimizerMath.fma(b, k.momentum, gi)
+            p[i] = OptimizerMath.fma(k.nesterov ? nest : b, k.negLR, p[i])
+        }
     }
 }

@@ -246,6 +246,14 @@ extension Tensor {
     public static func .> (a: Tensor, s: Float) -> Tensor { a .> Tensor(scalar: s) }
     /// a < s.
     public static func .< (a: Tensor, s: Float) -> Tensor { a .< Tensor(scalar: s) }
+    /// a >= s.
+    public static func .>= (a: Tensor, s: Float) -> Tensor { a .>= Tensor(scalar: s) }
+    /// a <= s.
+    public static func .<= (a: Tensor, s: Float) -> Tensor { a .<= Tensor(scalar: s) }
+    /// a == s element-wise.
+    public static func .== (a: Tensor, s: Float) -> Tensor { a .== Tensor(scalar: s) }
+    /// a != s element-wise.
+    public static func .!= (a: Tensor, s: Float) -> Tensor { a .!= Tensor(scalar: s) }
 
     /// Picks `a` where `condition` is true (non-zero), else `b`; gradients flow to both branches.
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {

@@ -161,10 +161,12 @@ extension Tensor {
         let needsWeightGrad = GradMode.isEnabled && (weight.node != nil)
         let (out, cached) = convForward(g, x, wt, b, budget: columnBudget, keepColumns: needsWeightGrad)
         let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+        let needInput = input.node != nil, needWeight = weight.node != nil, needBias = bias?.node != nil
+        let hasBias = bias != nil
         return record("conv2d", out, inputs: inputs) { gout in
             let grads = convBackward(g, x, wt, gout.contiguous(), budget: columnBudget, cachedColumns: cached,
-                                     needInput: input.node != nil, needWeight: weight.node != nil, needBias: bias?.node != nil)
-            return [grads.input, grads.weight] + (bias == nil ? [] : [grads.bias])
+                                     needInput: needInput, needWeight: needWeight, needBias: needBias)
+            return [grads.input, grads.weight] + (hasBias ? [grads.bias] : [])
         }
     }
 

@@ -27,18 +27,35 @@ struct PoolGeometry {
                     var x0 = xo * sw - pw
                     let x1 = Swift.min(x0 + (kw - 1) * dw + 1, w)
                     while x0 < 0 { x0 += dw }
-                    // PyTorch's rule: a later element wins when strictly greater or NaN.
+                    // Selects instead of branches: on real data `v > m` is a coin flip the CPU
+                    // mispredicts (measured 4x slower). The first strict maximum wins ties.
                     var best = y0 * w + x0
                     var m = -Float.infinity
+                    var sawNaN = false
                     var iy = y0
                     while iy < y1 {
                         var ix = x0
                         while ix < x1 {
                             let v = src[iy * w + ix]
-                            if v > m || v.isNaN { m = v; best = iy * w + ix }
+                            if v.isNaN { sawNaN = true }
+                            let gt = v > m
+                            best = gt ? iy * w + ix : best
+                            m = gt ? v : m
                             ix += dw
                         }
                         iy += dh
+                    }
+                    if sawNaN {
+                        // PyTorch's rule: a later element also wins when it is NaN, so the last NaN is chosen.
+                        iy = y0
+                        while iy < y1 {
+                            var ix = x0
+                            while ix < x1 {
+                                if src[iy * w + ix].isNaN { m = .nan; best = iy * w + ix }
+                                ix += dw
+                            }
+                            iy += dh
+                        }
                     }
                     dst[y * ow + xo] = m
                     idx[y * ow + xo] = Int32(truncatingIfNeeded: best)

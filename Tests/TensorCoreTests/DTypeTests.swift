@@ -16,6 +16,8 @@ private func tensor16(_ bits: [UInt16], _ dtype: DType) -> Tensor {
 
 private let halfULP = Float(sign: .plus, exponent: -11, significand: 1)  // half of f16's ulp at 1
 private let f16MinSub = Float(sign: .plus, exponent: -24, significand: 1)
+private let tiny = Float.leastNonzeroMagnitude                            // 1e-45 as float32
+private let sub1e40 = Float(bitPattern: 0x0001_16C2)                        // 1e-40 as float32
 
 final class DTypeTests: XCTestCase {
     func testDTypeProperties() {
@@ -59,7 +61,7 @@ final class DTypeTests: XCTestCase {
             (f16MinSub * 0.25, 0x0000), (-f16MinSub, 0x8001),
             (Float(sign: .plus, exponent: -14, significand: 1), 0x0400),   // smallest normal
             (Float(sign: .plus, exponent: -14, significand: 1) - f16MinSub / 2, 0x0400),  // rounds up into normal
-            (1e-45, 0x0000), (-1e-45, 0x8000), (1e-40, 0x0000),     // float32 subnormals underflow
+            (tiny, 0x0000), (-tiny, 0x8000), (sub1e40, 0x0000),     // float32 subnormals underflow
             (65504, 0x7BFF), (65519, 0x7BFF), (65520, 0x7C00), (-65520, 0xFC00), (65536, 0x7C00),
             (1e30, 0x7C00), (-1e30, 0xFC00), (.infinity, 0x7C00), (-.infinity, 0xFC00),
             (.nan, 0x7E00), (-Float.nan, 0xFE00),
@@ -93,7 +95,7 @@ final class DTypeTests: XCTestCase {
             (0, 0x0000), (-0.0, 0x8000), (1, 0x3F80), (-1, 0xBF80), (0.1, 0x3DCD), (-0.3, 0xBE9A),
             (one + h, 0x3F80), (one + 3 * h, 0x3F82), (one + h + Float(sign: .plus, exponent: -20, significand: 1), 0x3F81),
             (-(one + 3 * h), 0xBF82), (65504, 0x4780), (1e30, 0x714A), (1e-8, 0x322C),
-            (1e-45, 0x0000), (1e-40, 0x0001), (1.1754942e-38, 0x0080),       // subnormal rounding
+            (tiny, 0x0000), (sub1e40, 0x0001), (Float(bitPattern: 0x007F_FFFF), 0x0080),  // subnormal rounding
             (3.4028235e38, 0x7F80), (3.3895314e38, 0x7F7F),                  // overflow to inf / largest
             (.infinity, 0x7F80), (-.infinity, 0xFF80),
             (.nan, 0x7FC0), (-Float.nan, 0x7FC0), (Float(bitPattern: 0x7F80_0001), 0x7FC0),
@@ -130,7 +132,7 @@ final class DTypeTests: XCTestCase {
         XCTAssertTrue(f[9].isNaN)
         XCTAssertEqual(f[10], -.infinity)
         // float32 → float64 → float32 is the identity (bitwise, NaN aside).
-        let x = Tensor([0.1, -3.5, 1e-45, 3.4028235e38, -0.0])
+        let x = Tensor([0.1, -3.5, tiny, 3.4028235e38, -0.0])
         XCTAssertEqual(x.to(.float64).to(.float32).toArray().map(\.bitPattern), x.toArray().map(\.bitPattern))
         // float64 → half rounds through float32 like c10 (so 1 + 2^-11 + 2^-40 lands on the tie → 1.0).
         let dd: [Double] = [1 + 0x1p-11 + 0x1p-40, 1 + 0x1p-8 + 0x1p-40]

@@ -65,6 +65,12 @@ final class PoolTests: XCTestCase {
         XCTAssertTrue(y.item.isNaN)
         y.sum().backward()
         XCTAssertEqual(t.grad?.toArray(), [0, 0, 0, 1])
+        // A larger value after a NaN does not replace it.
+        var u = Tensor([.nan, 5, 2], shape: [1, 1, 1, 3]); u.requiresGrad = true
+        let v = Tensor.maxPool2d(u, kernel: (1, 3))
+        XCTAssertTrue(v.item.isNaN)
+        v.sum().backward()
+        XCTAssertEqual(u.grad?.toArray(), [1, 0, 0])
 
         // All -inf windows still route the gradient to the first in-bounds element.
         var m = Tensor(repeating: -.infinity, shape: [1, 1, 1, 4]); m.requiresGrad = true
@@ -165,17 +171,20 @@ final class PoolTests: XCTestCase {
     }
 
     func testLargeInputsMatchSmallPlaneByPlaneResults() {
-        // Big enough to split planes across threads; each plane must equal the single-plane result.
-        var x = testTensor([8, 16, 24, 24], seed: 6); x.requiresGrad = true
-        let y = Tensor.maxPool2d(x, kernel: (2, 2))
-        let a = Tensor.avgPool2d(x, kernel: (2, 2))
+        // Overlapping 4x4 windows give 2.8M window visits, enough to split planes across threads;
+        // each plane must equal the single-plane result.
+        var x = testTensor([2, 64, 40, 40], seed: 6); x.requiresGrad = true
+        let y = Tensor.maxPool2d(x, kernel: (4, 4), stride: (1, 1))
+        let a = Tensor.avgPool2d(x, kernel: (4, 4), stride: (1, 1))
+        XCTAssertEqual(y.shape, [2, 64, 37, 37])
         let gy = testTensor(y.shape, seed: 7)
         (y * gy + a * gy).sum().backward()
-        for p in [0, 37, 127] {
-            let n = p / 16, c = p % 16
+        for p in [0, 63, 64, 127] {
+            let n = p / 64, c = p % 64
             var plane = x.detach()[n][c].unsqueezed(0).unsqueezed(0)
             plane.requiresGrad = true
-            let py = Tensor.maxPool2d(plane, kernel: (2, 2)), pa = Tensor.avgPool2d(plane, kernel: (2, 2))
+            let py = Tensor.maxPool2d(plane, kernel: (4, 4), stride: (1, 1))
+            let pa = Tensor.avgPool2d(plane, kernel: (4, 4), stride: (1, 1))
             XCTAssertEqual(py.toArray(), y.detach()[n][c].toArray())
             XCTAssertEqual(pa.toArray(), a.detach()[n][c].toArray())
             let g = gy[n][c].unsqueezed(0).unsqueezed(0)

@@ -323,8 +323,9 @@ final class TensorTests: XCTestCase {
         let sig = x.sigmoid().toArray()
         XCTAssertTrue(sig[0].isNaN)
         assertClose(Array(sig[1...]), [0.5, 0, Float(1 / (1 + Foundation.exp(-1.0)))], rtol: 0, atol: 1e-7)
-        // 1 / (1 + e^88) in float32 is a normal number; PyTorch's formula gives ~6.05e-39 there.
-        XCTAssertEqual(Tensor([-88]).sigmoid().item, 6.0546015e-39, accuracy: 1e-44)
+        // PyTorch's 1 / (1 + e^-x): a subnormal at -88 and exactly 0 below about -88.7 (never NaN).
+        XCTAssertEqual(Tensor([-88]).sigmoid().item, 6.0546015e-39, accuracy: 8 * Float.leastNonzeroMagnitude)
+        XCTAssertEqual(Tensor([-100, 100]).sigmoid().toArray(), [0, 1])
         XCTAssertEqual(Tensor([-100, 100]).tanh().toArray(), [-1, 1])
         assertClose(Tensor([0, 1, -1]).gelu().toArray(), [0, 0.8413447, -0.15865526], rtol: 0, atol: 1e-6)
         assertClose(Tensor([0, 1, -1]).gelu(approximate: "tanh").toArray(), [0, 0.8411920, -0.1588080], rtol: 0, atol: 1e-6)
@@ -369,6 +370,10 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual((a .!= b).toInt64Array(), [1, 0, 1])
         XCTAssertEqual((a .> 1.5).toInt64Array(), [0, 1, 1])
         XCTAssertEqual((a .< 1.5).toInt64Array(), [1, 0, 0])
+        XCTAssertEqual((a .>= 2).toInt64Array(), [0, 1, 1])
+        XCTAssertEqual((a .<= 2).toInt64Array(), [1, 1, 0])
+        XCTAssertEqual((a .== 2).toInt64Array(), [0, 1, 0])
+        XCTAssertEqual((a .!= 2).toInt64Array(), [1, 0, 1])
         XCTAssertEqual((Tensor([.nan]) .== Tensor([.nan])).toInt64Array(), [0])
         XCTAssertEqual((Tensor([.nan]) .!= Tensor([.nan])).toInt64Array(), [1])
         // Broadcast comparison.

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Training
+
+final class TrainingInfoTests: XCTestCase {
+    func testNameIsStable() { XCTAssertEqual(TrainingInfo.name, "cairn-training") }
+}

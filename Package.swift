@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Cairn", targets: ["TensorCore", "NN", "Optimizers", "Checkpoint", "Data", "Training"]),
         .executable(name: "cairn", targets: ["cairn"]),
         .executable(name: "cairn-crash-helper", targets: ["CairnCrashHelper"]),
+        .executable(name: "cairn-train-helper", targets: ["CairnTrainHelper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,12 +44,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "CairnCrashHelper", dependencies: ["TensorCore", "NN", "Optimizers", "Checkpoint"]),
+        .executableTarget(name: "CairnTrainHelper", dependencies: ["TensorCore", "NN", "Optimizers", "Data", "Training"]),
         .target(name: "CairnTestSupport", dependencies: ["TensorCore"], path: "Tests/CairnTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "CairnTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["TensorCore", "NN", "CairnTestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["TensorCore", "NN", "Optimizers", "CairnTestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["TensorCore", "NN", "Optimizers", "Checkpoint", "Data", "Training", "CairnTestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["TensorCore", "NN", "Checkpoint", "Data", "CairnTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TensorCore", "NN", "Checkpoint"]),
         .testTarget(name: "CheckpointTests", dependencies: ["TensorCore", "NN", "Optimizers", "Checkpoint", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -230,7 +230,7 @@ public enum TorchFile {
     public static func archiveName(for url: URL) -> String {
         var base = url.lastPathComponent
         if let dot = base.lastIndex(of: ".") { base = String(base[..<dot]) }
-        return base.isEmpty || base.contains("/") ? "archive" : base
+        return base.isEmpty || base == "." || !ZipReader.isSafe(base + "/data.pkl") ? "archive" : base
     }
 
     static func encode<S: ByteSink>(_ value: CheckpointValue, archiveName: String, serializationID: String?,
@@ -238,7 +238,9 @@ public enum TorchFile {
         if let id = serializationID, !(id.utf8.count == 40 && id.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }) {
             throw TorchFileError.unsupportedValue(file: file, key: ".data/serialization_id", reason: "'\(id)' is not 40 decimal digits")
         }
-        let prefix = archiveName.isEmpty || archiveName.contains("/") ? "archive" : archiveName
+        // A folder name our own reader would refuse (`..`, `\`, NUL, `/`) falls back to torch's buffer default.
+        let prefix = archiveName != "." && ZipReader.isSafe(archiveName + "/data.pkl") && !archiveName.contains("/")
+            ? archiveName : "archive"
         var pickler = PickleWriter(root: value, file: file)
         try pickler.finish(value)
         var zip = ZipWriter(prefix: prefix, sink: sink)

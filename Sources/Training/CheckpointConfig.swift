@@ -81,7 +81,7 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
         try c.check((steps ?? 1) > 0, .everyNSteps, "must be positive, got \(steps ?? 0)")
         try c.check((epochs ?? 1) > 0, .everyNEpochs, "must be positive, got \(epochs ?? 0)")
         try c.check((seconds ?? 1) > 0 && (seconds ?? 1).isFinite, .everyNSeconds, "must be positive, got \(seconds ?? 0)")
-        let keepLast: Int? = c.contains(.keepLast) && (try c.decodeNil(forKey: .keepLast)) ? nil : try c.value(.keepLast, or: 3)
+        let keepLast: Int? = try c.contains(.keepLast) && c.decodeNil(forKey: .keepLast) ? nil : c.value(.keepLast, or: 3)
         try c.check((keepLast ?? 1) >= 1, .keepLast, "must be at least 1 (or null to keep every checkpoint), got \(keepLast ?? 0)")
         self.init(everyNSteps: steps, everyNEpochs: epochs, everyNSeconds: seconds, keepLast: keepLast,
                   keepBest: try c.decodeIfPresent(KeepBest.self, forKey: .keepBest),

@@ -47,17 +47,23 @@ struct ConfigEncoder: Encoder {
         case let s as String: box.value = .scalar(s, isString: true)
         case let b as Bool: box.value = .scalar(b ? "true" : "false", isString: false)
         case let d as Double: box.value = .scalar(ConfigEncoder.format(d), isString: false)
-        case let f as Float: box.value = .scalar(f.isFinite ? "\(f)" : ConfigEncoder.format(Double(f)), isString: false)
+        case let f as Float: box.value = .scalar(f.isFinite ? ConfigEncoder.withPoint("\(f)") : ConfigEncoder.format(Double(f)), isString: false)
         case let i as any BinaryInteger: box.value = .scalar("\(i)", isString: false)
         default: try value.encode(to: self)
         }
     }
 
-    /// Shortest text that reads back as the same Double (`0.001`, `1e-05`, `.inf`).
+    /// Shortest text that reads back as the same Double (`0.001`, `1.0e-05`, `.inf`).
     static func format(_ d: Double) -> String {
         if d.isNaN { return ".nan" }
         if d.isInfinite { return d < 0 ? "-.inf" : ".inf" }
-        return "\(d)"
+        return withPoint("\(d)")
+    }
+
+    /// `1e-05` as `1.0e-05`: YAML 1.1 readers (PyYAML) take an exponent without a point for a string.
+    static func withPoint(_ s: String) -> String {
+        guard let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }), !s[..<e].contains(".") else { return s }
+        return s[..<e] + ".0" + s[e...]
     }
 
     func child(_ key: CodingKey) -> ConfigEncoder { ConfigEncoder(box: Box(), codingPath: codingPath + [key]) }

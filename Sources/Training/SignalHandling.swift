@@ -1,5 +1,4 @@
 import Foundation
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,56 +6,70 @@ import Darwin
 #endif
 
 /// Turns SIGINT/SIGTERM into a stop request: the first signal sets `stopRequested` (the trainer
-/// finishes its step, saves and returns), a second one exits the process at once (status 128 + signal).
+/// finishes its step, saves a checkpoint and returns), a second one exits the process at once
+/// with status 128 + signal.
+///
+/// A signal handler can only reach process-wide storage, so the count lives in one static,
+/// never-freed cell written with async-signal-safe code only; `init` resets it and `stop()`
+/// restores the previous actions.
 public final class SignalHandling: @unchecked Sendable {
     /// The signals watched.
     public let signals: [Int32]
-    private let lock = NSLock()
-    private var count = 0
-    private var received: Int32?
-    private var sources: [DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "cairn.trainer.signals")
+    private var previous: [Int32: sigaction] = [:]
+    private var active = true
 
-    /// Starts watching `signals` (default SIGINT and SIGTERM); their default action is suspended until `stop()`.
+    /// [count of signals received, first signal number]; written by the handler only.
+    private static let cell: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        p.initialize(repeating: 0, count: 2)
+        return p
+    }()
+
+    /// Starts handling `signals` (default SIGINT and SIGTERM).
     public init(signals: [Int32] = [SIGINT, SIGTERM]) {
         self.signals = signals
+        SignalHandling.cell[0] = 0
+        SignalHandling.cell[1] = 0
         for s in signals {
-            signal(s, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            src.setEventHandler { [weak self] in self?.handle(s, times: Int(src.data)) }
-            src.resume()
-            sources.append(src)
+            var action = sigaction()
+            #if canImport(Glibc)
+            action.__sigaction_handler.sa_handler = SignalHandling.handler
+            #else
+            action.__sigaction_u.__sa_handler = SignalHandling.handler
+            #endif
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            var old = sigaction()
+            sigaction(s, &action, &old)
+            previous[s] = old
         }
     }
 
     deinit { stop() }
 
-    /// True once a signal arrived.
-    public var stopRequested: Bool { lock.lock(); defer { lock.unlock() }; return count > 0 }
+    /// True once a watched signal arrived.
+    public var stopRequested: Bool { active && SignalHandling.cell[0] > 0 }
 
     /// The first signal received, if any.
-    public var signalReceived: Int32? { lock.lock(); defer { lock.unlock() }; return received }
+    public var signalReceived: Int32? { SignalHandling.cell[0] > 0 ? SignalHandling.cell[1] : nil }
 
-    /// Sets the stop flag as if a signal had arrived (for tests and embedding apps).
-    public func requestStop() { handle(SIGTERM, times: 1) }
-
-    /// Stops watching and restores the default actions.
+    /// Restores the actions that were installed before (idempotent).
     public func stop() {
-        for s in sources { s.cancel() }
-        sources = []
-        for s in signals { signal(s, SIG_DFL) }
+        guard active else { return }
+        active = false
+        for (s, var old) in previous { sigaction(s, &old, nil) }
     }
 
-    private func handle(_ s: Int32, times: Int) {
-        lock.lock()
-        count += max(times, 1)
-        if received == nil { received = s }
-        let n = count
-        lock.unlock()
-        if n >= 2 {
-            FileHandle.standardError.write(Data("\nsecond signal: exiting now without saving\n".utf8))
+    /// Async-signal-safe: counts, writes a fixed message with write(2), exits on the second signal.
+    private static let handler: @convention(c) (Int32) -> Void = { s in
+        let cell = SignalHandling.cell
+        cell[0] += 1
+        if cell[0] == 1 {
+            cell[1] = s
+            let msg = "\nsignal received: finishing the current step, saving a checkpoint, then stopping (send again to exit now)\n"
+            msg.withCString { _ = write(2, $0, strlen($0)) }
+        } else {
             _exit(128 + s)
         }
-        FileHandle.standardError.write(Data("\nsignal \(s): finishing the current step, saving a checkpoint, then stopping (send again to exit now)\n".utf8))
     }
 }

@@ -23,16 +23,22 @@ enum YAMLEmitter {
         }
     }
 
-    /// Whether `b` goes on its key's line: scalars, and all-scalar collections that fit (top-level
-    /// sections stay in block style, except lists, so each section reads as a block).
+    /// Whether `b` goes on its key's line: scalars, lists of scalars, and below the sections,
+    /// mappings of scalars and such lists (`{kernel: [3, 5], padding: 1}`), when they fit.
+    /// Sections themselves stay in block style so each reads as a block.
     private static func inline(_ b: ConfigEncoder.Box, depth: Int, width: Int) -> Bool {
         switch b.value {
         case .scalar, .unset: return true
         case let .sequence(items):
             return items.allSatisfy(isScalar) && flow(b).count <= width
         case let .mapping(pairs):
-            return depth >= 2 && pairs.allSatisfy { isScalar($0.1) } && flow(b).count <= width
+            return depth >= 2 && pairs.allSatisfy { isScalar($0.1) || isScalarList($0.1) } && flow(b).count <= width
         }
+    }
+
+    private static func isScalarList(_ b: ConfigEncoder.Box) -> Bool {
+        if case let .sequence(items) = b.value { return items.allSatisfy(isScalar) }
+        return false
     }
 
     private static func block(_ b: ConfigEncoder.Box, indent: Int, depth: Int, into lines: inout [String]) {

@@ -26,7 +26,7 @@ enum YAMLReader {
             var builder = Builder(source: source, limits: limits)
             while true {
                 var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { throw syntaxError(parser, source: source) }
+                guard yaml_parser_parse(&parser, &event) == 1 else { throw syntaxError(parser, source: source, limits: limits) }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
                 try builder.consume(event)
@@ -36,8 +36,13 @@ enum YAMLReader {
     }
 
     /// libyaml's problem and context as one message at the problem's line.
-    private static func syntaxError(_ p: yaml_parser_t, source: String) -> ConfigError {
+    private static func syntaxError(_ p: yaml_parser_t, source: String, limits: ConfigLimits) -> ConfigError {
         let problem = p.problem.map { String(cString: $0) } ?? "invalid YAML"
+        // libyaml's scanner has its own (larger) nesting bound and may reach it while looking ahead.
+        if problem.hasPrefix("Maximum nesting level") {
+            return ConfigError(.limit, file: source, line: p.problem_mark.line + 1, column: p.problem_mark.column + 1,
+                               message: "nesting is deeper than \(limits.maxDepth) levels")
+        }
         if p.error == YAML_READER_ERROR {
             return ConfigError(.syntax, file: source, message: "\(problem) at byte \(p.problem_offset)")
         }

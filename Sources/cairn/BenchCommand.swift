@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark Cairn (side by side with PyTorch when asked).",
-        subcommands: [BenchTrainCommand.self],
+        subcommands: [BenchTrainCommand.self, BenchIOCommand.self],
         defaultSubcommand: BenchTrainCommand.self)
 }

@@ -10,7 +10,15 @@ struct Cairn: ParsableCommand {
         Examples:
           cairn demo                 # train a small MLP on generated spirals
           cairn bench train --json   # ms per training step, MLP and CNN
+          cairn inspect checkpoint.pth
+          cairn convert checkpoint.pth model.safetensors
+          cairn diff a.safetensors b.safetensors
+          cairn verify runs/exp1/checkpoints/epoch-0003
+          cairn bench io --size-mb 64
+
+        Exit status: 0 success, 1 bad input (missing, malformed or corrupt files), 2 bad usage.
         """,
-        subcommands: [DemoCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, BenchCommand.self, InspectCommand.self, DiffCommand.self,
+                      ConvertCommand.self, VerifyCommand.self]
     )
 }

@@ -227,6 +227,9 @@ final class TorchFileTests: XCTestCase {
                              "model.v2/byteorder", "model.v2/data/0", "model.v2/version", "model.v2/.data/serialization_id"])
         XCTAssertEqual(TorchFile.archiveName(for: URL(fileURLWithPath: "/a/b/ckpt")), "ckpt")
         XCTAssertEqual(TorchFile.archiveName(for: URL(fileURLWithPath: "/a/b/.pt")), "archive")
+        XCTAssertEqual(TorchFile.archiveName(for: URL(fileURLWithPath: "/a/b/...pt")), "archive")
+        let odd = try TorchFile.serialize(["x": 1], archiveName: "..")
+        XCTAssertEqual(try TorchFile.deserialize(odd)["x"]?.intValue, 1)
         XCTAssertEqual(try TorchFile.read(contentsOf: url)["x"]?.tensorValue?.toArray(), [1, 2, 3])
         // No temporary files are left behind.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["model.v2.pth"])

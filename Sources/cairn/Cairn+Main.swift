@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+
+extension Cairn {
+    /// Parses and runs a subcommand, mapping every thrown error to a message on stderr and an exit
+    /// status (0 success, 1 bad input, 2 bad usage) instead of ArgumentParser's defaults.
+    static func main() {
+        let status: Int32
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            status = 0
+        } catch {
+            let (message, code, toStdout) = CLIError.report(error, command: Cairn.self)
+            if !message.isEmpty {
+                if toStdout { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            }
+            status = code
+        }
+        Foundation.exit(status)
+    }
+}

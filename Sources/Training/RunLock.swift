@@ -42,11 +42,12 @@ public final class RunLock {
 
     deinit { release() }
 
-    /// Releases the lock and removes the file (idempotent).
+    /// Releases the lock and empties the file (idempotent).
     public func release() {
         guard fd >= 0 else { return }
-        // Unlink before unlocking so a process that opens the path afterwards locks a fresh file.
-        unlink(url.path)
+        // The file stays: unlinking it would let a waiter that opened the old inode and a newcomer
+        // that creates a new one both "hold" the lock.
+        _ = ftruncate(fd, 0)
         flock(fd, LOCK_UN)
         close(fd)
         fd = -1

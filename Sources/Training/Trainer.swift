@@ -151,6 +151,10 @@ public final class Trainer {
         return result
     }
 
+    /// Resumes from the checkpoint directory `url` and trains to the configured end.
+    @discardableResult
+    public func fit(resumeFrom url: URL) throws -> FitResult { try fit(resume: .from(url)) }
+
     /// Mean loss, accuracy and per-class accuracy of the model on `data` (evaluation mode, no grad).
     public func evaluate(data: any Dataset) throws -> EvaluationResult {
         let wasTraining = model.training

@@ -71,7 +71,11 @@ struct InspectCommand: ParsableCommand {
                 let p = url.appendingPathComponent(file)
                 guard FileManager.default.fileExists(atPath: p.path) else { continue }
                 let f = try SafetensorsFile(contentsOf: p)
-                entries += f.names.map { n in
+                // safetensors sorts its keys; the fingerprint keeps the model's state-dict order.
+                let rank = Dictionary(state.fingerprint.entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+                let names = file == CheckpointStore.modelFile
+                    ? f.names.sorted { (rank[$0] ?? Int.max, $0) < (rank[$1] ?? Int.max, $1) } : f.names.sorted()
+                entries += names.map { n in
                     let i = f.info(n)!
                     return Entry(name: n, dtype: i.dtype, shape: i.shape, bytes: i.byteRange.count, file: file)
                 }
@@ -108,10 +112,11 @@ struct InspectCommand: ParsableCommand {
             return
         }
         print("\(path) (\(format.rawValue)\(layout.map { ", layout \($0)" } ?? ""))")
-        let width = min(60, entries.map(\.name.count).max() ?? 4)
+        let label = { (e: Entry) in (e.file == CheckpointStore.optimizerTensorsFile ? "[optimizer] " : "") + e.name }
+        let width = min(60, max(4, entries.map { label($0).count }.max() ?? 4))
         print("  " + "name".padding(toLength: width, withPad: " ", startingAt: 0) + "  dtype     shape                 bytes")
         for e in entries {
-            let name = (e.file == CheckpointStore.optimizerTensorsFile ? "[optimizer] " : "") + e.name
+            let name = label(e)
             print("  " + name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0) + "  "
                   + e.dtype.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
                   + "\(e.shape)".padding(toLength: 20, withPad: " ", startingAt: 0) + " " + String(e.bytes))

@@ -119,7 +119,7 @@ final class TrainerKillResumeTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         let saved = try latestStep(c)
         XCTAssertGreaterThanOrEqual(saved, 3)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: c.appendingPathComponent(".lock").path), "lock not released")
+        XCTAssertNoThrow(try RunLock(directory: c).release(), "the helper did not release the run lock")
         let lines = try logText(c).split(separator: "\n").filter { $0.contains("\"kind\":\"train\"") }
         XCTAssertEqual(lines.count, saved, "every logged step is covered by the final checkpoint")
         let resumed = try start(helper, c, steps: saved + 2)

@@ -12,9 +12,10 @@ public enum ModelFile {
     /// Metadata key of the toolkit version.
     public static let versionKey = "cairn.version"
 
-    /// Writes `model`'s weights and `spec` to `url`; throws when the model does not have exactly the
-    /// state-dict keys, shapes and dtypes the spec builds.
-    public static func export(model: Sequential, spec: ModelSpec, to url: URL, fsync: Bool = true) throws {
+    /// Writes `model`'s weights and `spec` (plus `extraMetadata`, e.g. a class map) to `url`; throws when the
+    /// model does not have exactly the state-dict keys, shapes and dtypes the spec builds.
+    public static func export(model: Sequential, spec: ModelSpec, to url: URL, extraMetadata: [String: String] = [:],
+                              fsync: Bool = true) throws {
         var rng = RandomGenerator(seed: 0)
         let skeleton = try spec.build(rng: &rng)
         let diff = ArchitectureFingerprint(model: skeleton).diff(ArchitectureFingerprint(model: model))
@@ -24,7 +25,7 @@ public enum ModelFile {
                                                reason: "the model does not match its spec (spec → model):\n\(diff)")
         }
         let json = String(decoding: try spec.jsonData(), as: UTF8.self)
-        let metadata = ["format": "pt", specKey: json, versionKey: CheckpointVersion.toolkit]
+        let metadata = extraMetadata.merging(["format": "pt", specKey: json, versionKey: CheckpointVersion.toolkit]) { $1 }
         do {
             try Safetensors.write(model.stateDict().pairs.map { (name: $0.0, tensor: $0.1) }, metadata: metadata,
                                   to: url, fsync: fsync)

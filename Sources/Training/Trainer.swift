@@ -43,6 +43,10 @@ public final class Trainer {
     public let options: TrainerOptions
     /// Hooks called during `fit`.
     public var callbacks: [TrainerCallback] = []
+    /// An extra loss term added to every step's loss (e.g. fine-tuning's L2-SP penalty); nil: none.
+    public var regularizer: (() -> Tensor)?
+    /// Entries written into every checkpoint's `TrainerState.extra` (e.g. `class_map`, `config`).
+    public var extraState: [String: JSONValue] = [:]
     /// The run's random streams (the dropout stream advances as training runs).
     public private(set) var streams: RNGStreams
     /// Optimizer steps done.
@@ -72,7 +76,8 @@ public final class Trainer {
     /// A trainer; throws when the options are invalid or the loader cannot be built.
     public init(model: Module, optimizer: Optimizer, scheduler: LRScheduler? = nil,
                 lossFn: @escaping (Tensor, Tensor) -> Tensor = { Loss.crossEntropy($0, $1) },
-                trainData: any Dataset, valData: (any Dataset)? = nil, options: TrainerOptions) throws {
+                trainData: any Dataset, valData: (any Dataset)? = nil, options: TrainerOptions,
+                rehearsal: (data: any Dataset, ratio: Double)? = nil) throws {
         try options.validate()
         self.model = model
         self.optimizer = optimizer
@@ -87,9 +92,14 @@ public final class Trainer {
         self.hasDropout = model.namedModules().contains { $0.1 is Dropout }
         // The loader's shuffle/augment generators derive from the same seed and stream names as
         // `streams["shuffle"]` / `streams["augment"]`, positioned by (epoch, index) instead of a counter.
-        loader = try DataLoader(dataset: trainData, config: DataLoader.Config(
+        let loaderConfig = DataLoader.Config(
             batchSize: options.batchSize, shuffle: options.shuffle, dropLast: options.dropLast,
-            prefetch: options.prefetch, workers: 1, seed: options.seed, augmentations: options.augmentations))
+            prefetch: options.prefetch, workers: 1, seed: options.seed, augmentations: options.augmentations)
+        if let rehearsal {
+            loader = try DataLoader(new: trainData, old: rehearsal.data, rehearsalRatio: rehearsal.ratio, config: loaderConfig)
+        } else {
+            loader = try DataLoader(dataset: trainData, config: loaderConfig)
+        }
     }
 
     /// Epochs completed (the 0-based index of the epoch in progress).
@@ -196,7 +206,8 @@ public final class Trainer {
         } else {
             output = model(batch.inputs)
         }
-        let loss = lossFn(output, batch.labels)
+        var loss = lossFn(output, batch.labels)
+        if let regularizer { loss = loss + regularizer() }
         let value = loss.item
         let lr = optimizer.paramGroups.first?.lr ?? 0
         var gradNorm: Float?
@@ -350,11 +361,12 @@ public final class Trainer {
         var metrics = extraMetrics
         if let lastLoss, lastLoss.isFinite { metrics["loss"] = Double(lastLoss) }
         metrics = metrics.filter { $0.value.isFinite }
-        var extra: [String: JSONValue] = [
+        var extra: [String: JSONValue] = extraState
+        extra.merge([
             "metrics_records": .int(Int64(logger?.recordCount ?? 0)),
             "skipped_steps": .int(Int64(skipped)),
             "last_validation": try JSONValue(encoding: lastValidation.filter { $0.value.isFinite }),
-        ]
+        ]) { $1 }
         if let earlyStopping { extra["early_stopping"] = try JSONValue(encoding: earlyStopping) }
         let ckpt = Checkpoint.capture(model: model, optimizer: optimizer, schedulers: scheduler.map { [$0] } ?? [],
                                       rng: streams, epoch: epoch, globalStep: globalStep, metrics: metrics,

@@ -19,6 +19,7 @@ struct Cairn: ParsableCommand {
         Exit status: 0 success, 1 bad input (missing, malformed or corrupt files), 2 bad usage.
         """,
         subcommands: [DemoCommand.self, BenchCommand.self, InspectCommand.self, DiffCommand.self,
-                      ConvertCommand.self, VerifyCommand.self]
+                      ConvertCommand.self, VerifyCommand.self, TrainCommand.self, ResumeCommand.self,
+                      DataCommand.self, FinetuneCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self]
     )
 }

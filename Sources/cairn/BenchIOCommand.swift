@@ -139,23 +139,8 @@ struct BenchIOCommand: ParsableCommand {
 
     /// Runs the PyTorch baseline's io workload; numbers by key.
     static func runBaseline(script: String, sizeMB: Int) throws -> [String: Double] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script]
-        var env = ProcessInfo.processInfo.environment
-        env["WORKLOADS"] = "io"
-        env["SIZE_MB"] = String(sizeMB)
-        env["THREADS"] = env["THREADS"] ?? "2"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw BenchError.baselineFailed(script: script, status: p.terminationStatus)
-        }
-        return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 2
+        return try TrainBench.runBaseline(script: script, threads: threads,
+                                          environment: ["WORKLOADS": "io", "SIZE_MB": String(sizeMB)])
     }
 }

@@ -46,14 +46,16 @@ enum TrainBench {
         return time(model: model, x: x, y: y, steps: 20)
     }
 
-    /// Runs the PyTorch baseline (train workloads only) with the same thread count and parses its JSON.
-    static func runBaseline(script: String, threads: Int) throws -> [String: Double] {
+    /// Runs the PyTorch baseline with the same thread count (train workloads unless `environment`
+    /// says otherwise) and parses its JSON.
+    static func runBaseline(script: String, threads: Int, environment extra: [String: String] = [:]) throws -> [String: Double] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", script]
         var env = ProcessInfo.processInfo.environment
         env["THREADS"] = String(threads)
         env["WORKLOADS"] = "train"
+        env.merge(extra) { $1 }
         p.environment = env
         let pipe = Pipe()
         p.standardOutput = pipe

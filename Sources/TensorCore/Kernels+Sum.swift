@@ -129,7 +129,8 @@ extension Kernels {
                 let row = pi + j * d1.inStride
                 var acc: Float = 0
                 for k in (vecs * lanes)..<n { acc += row[k] }
-                for l in 0..<lanes { acc += ilpRowSum(vecs) { row[$0 * lanes + l] } }
+                let v = vectorILPRowSum(row, vecs)
+                for l in 0..<lanes { acc += v[l] }
                 po[j * d1.outStride] += acc
             }
         } else if d1.inStride == 1 && d1.size >= lanes {
@@ -196,6 +197,54 @@ extension Kernels {
         p0 += p1
         p0 += p2
         p0 += p3
+        return p0
+    }
+
+    /// The four cascade levels of one ILP partial sum, eight lanes wide.
+    private struct LaneCascade {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+
+        @inline(__always) mutating func foldLevel1() { a1 += a0; a0 = SIMD8() }
+        @inline(__always) mutating func foldLevel2() { a2 += a1; a1 = SIMD8() }
+        @inline(__always) mutating func foldLevel3() { a3 += a2; a2 = SIMD8() }
+        @inline(__always) var total: SIMD8<Float> { var t = a0; t += a1; t += a2; t += a3; return t }
+    }
+
+    /// `ilpRowSum(vecs)` for all 8 lanes at once: lane l of the result is bitwise what
+    /// `ilpRowSum(vecs) { row[$0 * 8 + l] }` returns, but the row is read once, in order, with the
+    /// 32 independent cascades (4 ILP partials × 8 lanes) kept in SIMD registers.
+    @inline(__always)
+    static func vectorILPRowSum(_ row: UnsafePointer<Float>, _ vecs: Int) -> SIMD8<Float> {
+        let raw = UnsafeRawPointer(row)
+        @inline(__always) func load(_ v: Int) -> SIMD8<Float> {
+            raw.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+        }
+        let m = vecs / 4
+        let ceilLog2 = m <= 2 ? 1 : (Int.bitWidth - (m - 1).leadingZeroBitCount)
+        let power = Swift.max(4, ceilLog2 / 4)
+        let step = 1 << power, mask = step - 1
+        var c0 = LaneCascade(), c1 = LaneCascade(), c2 = LaneCascade(), c3 = LaneCascade()
+        var i = 0
+        while i + step <= m {
+            for _ in 0..<step {
+                c0.a0 += load(4 * i); c1.a0 += load(4 * i + 1); c2.a0 += load(4 * i + 2); c3.a0 += load(4 * i + 3)
+                i += 1
+            }
+            c0.foldLevel1(); c1.foldLevel1(); c2.foldLevel1(); c3.foldLevel1()
+            if i & (mask << power) != 0 { continue }
+            c0.foldLevel2(); c1.foldLevel2(); c2.foldLevel2(); c3.foldLevel2()
+            if i & (mask << (2 * power)) != 0 { continue }
+            c0.foldLevel3(); c1.foldLevel3(); c2.foldLevel3(); c3.foldLevel3()
+        }
+        while i < m {
+            c0.a0 += load(4 * i); c1.a0 += load(4 * i + 1); c2.a0 += load(4 * i + 2); c3.a0 += load(4 * i + 3)
+            i += 1
+        }
+        var p0 = c0.total
+        for t in (m * 4)..<vecs { p0 += load(t) }
+        p0 += c1.total
+        p0 += c2.total
+        p0 += c3.total
         return p0
     }
 }

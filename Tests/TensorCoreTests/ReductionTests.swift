@@ -208,4 +208,19 @@ final class ReductionTests: XCTestCase {
         assertClose(p.softmax(axis: 2).permuted([1, 2, 0]), s, rtol: 1e-6)
         assertClose(x.logSoftmax(axis: 0).exp(), x.softmax(axis: 0), rtol: 1e-6)
     }
+
+    /// The SIMD row sum must round exactly like the per-lane scalar cascade it replaces.
+    func testVectorizedRowSumIsBitwiseTheScalarCascade() {
+        for n in [0, 1, 3, 4, 5, 31, 64, 127, 128, 129, 511, 4096, 4099, 65_536 + 7, 1 << 20] {
+            let values = testValues(n * 8, seed: UInt64(n + 1)).map { $0 * 1000 }
+            values.withUnsafeBufferPointer { buf in
+                let row = buf.baseAddress!
+                let v = Kernels.vectorILPRowSum(row, n)
+                for l in 0..<8 {
+                    let scalar = Kernels.ilpRowSum(n) { row[$0 * 8 + l] }
+                    XCTAssertEqual(v[l].bitPattern, scalar.bitPattern, "n \(n) lane \(l)")
+                }
+            }
+        }
+    }
 }

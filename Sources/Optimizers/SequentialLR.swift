@@ -83,22 +83,7 @@ public final class SequentialLR: LRScheduler {
         }
         let epoch = try state.requireInt("last_epoch", in: ctx)
         let last = try state.requireDoubles("_last_lr", in: ctx)
-        let children = try state.requireArray("_schedulers", in: ctx)
-        guard children.count == schedulers.count else {
-            throw StateLoadError.invalidValue(context: ctx, key: "_schedulers", reason: "\(children.count) states for \(schedulers.count) schedulers")
-        }
-        let dicts = try children.enumerated().map { i, v -> HyperDict in
-            guard let d = v.dictValue else { throw StateLoadError.wrongType(context: ctx, key: "_schedulers[\(i)]", expected: "dict", found: v.kindName) }
-            return d
-        }
-        // Validate every child before changing any of them.
-        let snapshots = schedulers.map { $0.stateDict() }
-        do {
-            for (s, d) in zip(schedulers, dicts) { try s.loadStateDict(d) }
-        } catch {
-            for (s, d) in zip(schedulers, snapshots) { try? s.loadStateDict(d) }
-            throw error
-        }
+        try CompositeSchedulerState.loadChildren(schedulers, from: state, context: ctx)
         milestones = ms
         lastEpoch = epoch
         lastLR = last

@@ -173,6 +173,24 @@ public struct ImageFolder: Dataset {
         return report
     }
 
+    /// Keeps only the first `classCount` classes of the map and, when `files` is given, only those
+    /// relative paths; returns the kept-out class names. A trainer uses it to see exactly the data an
+    /// interrupted epoch started with, and to leave out class folders its model has no outputs for.
+    @discardableResult
+    public mutating func restrict(classCount: Int, files: Set<String>? = nil) -> [String] {
+        let dropped = Array(classMap.names.dropFirst(classCount))
+        if !dropped.isEmpty { classMap = ClassMap(names: Array(classMap.names.prefix(classCount))) }
+        let keep = entries.indices.filter { i in
+            entries[i].label < classCount && files.map { $0.contains(entries[i].relativePath) } ?? true
+        }
+        if keep.count != entries.count {
+            entries = keep.map { entries[$0] }
+            paths = keep.map { paths[$0] }
+        }
+        fingerprint = computeFingerprint()
+        return dropped
+    }
+
     /// Checks one file as deeply as `config.verify` asks.
     func verify(_ path: String) throws {
         switch config.verify {

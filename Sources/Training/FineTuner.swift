@@ -82,8 +82,14 @@ public struct FineTuner {
             return Source(stateDict: sd, optimizerState: nil, classMap: map, url: url)
         }
         let value = try TorchFile.read(contentsOf: url)
-        return Source(stateDict: try TorchCheckpointLayout.modelStateDict(in: value, file: url.path).stateDict,
-                      optimizerState: nil, classMap: nil, url: url)
+        let model = try TorchCheckpointLayout.modelStateDict(in: value, file: url.path).stateDict
+        // A PyTorch optimizer.state_dict() is index-keyed; names come from its param_names or the model's order.
+        var optimizerState: [String: OptimizerState]?
+        if let o = TorchCheckpointLayout.optimizerStateValue(in: value) {
+            let dict = try TorchCheckpointLayout.optimizerStateDict(from: o, file: url.path)
+            optimizerState = try OptimizerConversion.snapshot(dict, modelKeys: model.keys).state
+        }
+        return Source(stateDict: model, optimizerState: optimizerState, classMap: nil, url: url)
     }
 
     /// Metadata key of an exported model file's class map (`{"classes": [...]}`).

@@ -40,19 +40,33 @@ public final class ForgettingMonitor: TrainerCallback {
         return (oldN > 0 ? oldHit / Double(oldN) : nil, newN > 0 ? newHit / Double(newN) : nil)
     }
 
-    /// Records the old-class accuracy before fine-tuning changes anything.
+    /// Records the old-class accuracy before fine-tuning changes anything; a resumed run takes it
+    /// from the checkpoint, since its model has already changed.
     public func onTrainStart(_ trainer: Trainer) {
-        if oldAccuracyBefore == nil { oldAccuracyBefore = try? accuracies(trainer).old }
+        if oldAccuracyBefore == nil {
+            if let saved = trainer.restoredExtra[ForgettingMonitor.baselineKey], case let .number(v) = saved {
+                oldAccuracyBefore = v
+            } else if trainer.resumedFrom == nil {
+                oldAccuracyBefore = try? accuracies(trainer).old
+            }
+        }
+        if let v = oldAccuracyBefore { trainer.extraState[ForgettingMonitor.baselineKey] = .number(v) }
     }
 
-    /// Evaluates after the epoch and records the split accuracies and forgetting.
+    /// Evaluates after the epoch, records the split accuracies and forgetting, and logs them as a
+    /// `forgetting` record in the run's metric logs.
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) {
         guard let (old, new) = try? accuracies(trainer) else { return }
         var m: [String: Double] = [:]
+        if let before = oldAccuracyBefore { m["val_old_accuracy_before"] = before }
         if let old { m["val_old_accuracy"] = old }
         if let new { m["val_new_accuracy"] = new }
         if let old, let before = oldAccuracyBefore { m["forgetting"] = before - old }
         history.append((epoch, m))
+        trainer.log(kind: "forgetting", epoch: epoch, values: m.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         report?(epoch, m)
     }
+
+    /// The `extraState` key holding the old-class accuracy before fine-tuning.
+    public static let baselineKey = "forgetting_baseline"
 }

@@ -59,18 +59,35 @@ public enum RunLauncher {
             EarlyStopping(monitor: MetricMonitor($0.monitor, mode: $0.mode == .min ? .min : .max),
                           patience: $0.patience, minDelta: $0.minDelta)
         }
-        let augment: [Augmentation]
-        if case let .imageFolder(s) = config.data.train { augment = s.augmentations } else { augment = [] }
+        var augment: [Augmentation] = [], rescan = false
+        if case let .imageFolder(s) = config.data.train {
+            augment = s.augmentations
+            rescan = s.rescan == .everyEpoch
+        }
         return TrainerOptions(
             batchSize: config.data.batchSize, shuffle: config.data.shuffle, dropLast: config.data.dropLast,
             seed: config.seed, maxSteps: t.maxSteps, epochs: t.epochs, gradClipNorm: clipNorm,
             nanPolicy: t.nanPolicy == .skip ? .skip : .stop, logEvery: t.logEveryNSteps,
             validateEvery: t.validateEveryNEpochs,
             schedulerInterval: config.scheduler?.interval == .step ? .step : .epoch, earlyStopping: early,
-            checkpoint: .init(everyNSteps: c.everyNSteps, everyNEpochs: c.everyNEpochs ?? (c.everyNSteps == nil ? 1 : nil),
-                              keepLast: c.keepLast, keepBest: keepBest),
+            checkpoint: .init(everyNSteps: c.everyNSteps,
+                              everyNEpochs: c.everyNEpochs ?? (c.everyNSteps == nil && c.everyNSeconds == nil ? 1 : nil),
+                              keepLast: c.keepLast, keepBest: keepBest, everyNSeconds: c.everyNSeconds,
+                              // `RunConfig` validation has already rejected a template that does not parse.
+                              filename: (try? c.filenameTemplate()) ?? .default,
+                              weightsOnly: c.weightsOnly, asynchronous: c.asynchronous),
             runDirectory: runDirectory, prefetch: config.data.prefetch, augmentations: augment,
-            progress: progress)
+            progress: progress, rescanEveryEpoch: rescan)
+    }
+
+    /// The optimizer options that `--set` overrides name (`optimizer.lr=…` → `lr`), which a resumed
+    /// run takes from the config instead of the checkpoint.
+    public static func overriddenHyperparameters(_ overrides: [String]) -> [String] {
+        overrides.compactMap { o -> String? in
+            let key = o.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces)
+            guard key.hasPrefix("optimizer."), key != "optimizer.name" else { return nil }
+            return String(key.dropFirst("optimizer.".count))
+        }
     }
 
     /// Writes the effective config into the run directory (creating it).

@@ -57,6 +57,15 @@ public final class Trainer {
     public private(set) var lastValidation: [String: Double] = [:]
     /// The checkpoint the last `fit` resumed from.
     public private(set) var resumedFrom: URL?
+    /// Param-group options (e.g. `lr`, `weight_decay`) whose configured values replace the restored
+    /// ones on resume, as when a PyTorch user assigns `param_group["lr"]` after `load_state_dict`
+    /// (schedulers continue from the new value the same way).
+    public var overriddenHyperparameters: [String] = []
+    /// The `extra` entries of the checkpoint the last `fit` resumed from (empty when it started fresh),
+    /// so callbacks can pick up state they put into `extraState`.
+    public private(set) var restoredExtra: [String: JSONValue] = [:]
+    /// What the last resume changed through `overriddenHyperparameters`, e.g. "lr 0.001 -> 0.0001".
+    public private(set) var hyperparameterChanges: [String] = []
     /// The training batches.
     public let loader: DataLoader
 
@@ -72,6 +81,13 @@ public final class Trainer {
     /// True while the live state equals the last checkpoint written, so an end-of-run save is not repeated.
     private var stateSaved = false
     private var stopRequestedManually = false
+    /// The training folder as of the current epoch, when `rescanEveryEpoch` lists it again each epoch.
+    private var folder: ImageFolder?
+    /// Classes the model was built for; a rescan leaves later class folders out.
+    private var folderClasses = 0
+    private let rehearsalData: (any Dataset)?
+    /// The overridden values of the last resume, for its log record.
+    private var overrideRecord: [(String, Double)] = []
 
     /// A trainer; throws when the options are invalid or the loader cannot be built.
     public init(model: Module, optimizer: Optimizer, scheduler: LRScheduler? = nil,
@@ -90,6 +106,14 @@ public final class Trainer {
         self.earlyStopping = options.earlyStopping
         self.params = model.namedParameters()
         self.hasDropout = model.namedModules().contains { $0.1 is Dropout }
+        self.rehearsalData = rehearsal?.data
+        if options.rescanEveryEpoch {
+            guard let f = trainData as? ImageFolder else {
+                throw TrainerError.invalidOptions("rescan every epoch needs an image folder as training data, got \(type(of: trainData))")
+            }
+            folder = f
+            folderClasses = f.classMap.count
+        }
         // The loader's shuffle/augment generators derive from the same seed and stream names as
         // `streams["shuffle"]` / `streams["augment"]`, positioned by (epoch, index) instead of a counter.
         let loaderConfig = DataLoader.Config(
@@ -110,6 +134,12 @@ public final class Trainer {
         options.runDirectory?.appendingPathComponent("checkpoints", isDirectory: true)
     }
 
+    /// Appends a record to the run's metric logs (JSONL, CSV, TensorBoard) at the current step; a
+    /// no-op without a run directory. Callbacks use it so their metrics survive resume like the rest.
+    public func log(kind: String, epoch: Int? = nil, values: [(String, Double)]) {
+        logger?.log(kind: kind, step: globalStep, epoch: epoch ?? self.epoch, values: values)
+    }
+
     /// Asks the loop to stop after the current step, as SIGINT does.
     public func requestStop() { stopRequestedManually = true }
 
@@ -126,6 +156,10 @@ public final class Trainer {
         let keepRecords = try prepareCheckpoints(resume)
         if let dir = options.runDirectory { logger = try MetricsLogger(runDirectory: dir, keepRecords: keepRecords) }
         defer { logger = nil }
+        if !overrideRecord.isEmpty {
+            // The run log says what the resume changed (the checkpoint's values were replaced).
+            logger?.log(kind: "override", step: globalStep, epoch: epoch, values: overrideRecord)
+        }
 
         var progress: ProgressReporter?
         if options.progress {
@@ -133,6 +167,9 @@ public final class Trainer {
             let total = [options.maxSteps, options.epochs.map { $0 * perEpoch }].compactMap { $0 }.min()
             progress = ProgressReporter(total: total, every: options.progressEvery)
             progress?.start(at: globalStep)
+            if !hyperparameterChanges.isEmpty {
+                progress?.message("resume: " + hyperparameterChanges.joined(separator: ", ") + " (overriding the checkpoint)")
+            }
         }
 
         model.train()
@@ -271,6 +308,7 @@ public final class Trainer {
         if options.schedulerInterval == .epoch, let scheduler {
             if let v = metrics["val_loss"] { scheduler.step(metric: v) } else { scheduler.step() }
         }
+        try rescanFolder(progress)
         var stop = false
         if validated, earlyStopping != nil { stop = earlyStopping!.update(metrics) }
         for c in callbacks { c.onEpochEnd(self, epoch: completed, metrics: metrics) }
@@ -279,19 +317,45 @@ public final class Trainer {
         return stop
     }
 
+    /// Lists the training folder again before the next epoch (`rescanEveryEpoch`); the new listing is
+    /// in the next checkpoint, so a mid-epoch resume sees exactly the files that epoch started with.
+    private func rescanFolder(_ progress: ProgressReporter?) throws {
+        guard var f = folder else { return }
+        let report = try f.rescan()
+        let ignored = f.restrict(classCount: folderClasses)
+        for w in report.warnings { Trainer.warn(w.message) }
+        if !ignored.isEmpty {
+            Trainer.warn("rescan: class folder(s) \(ignored.joined(separator: ", ")) left out: the model has "
+                         + "\(folderClasses) classes; fine-tune with a bigger head (cairn finetune) to learn them")
+        }
+        guard f.fingerprint != folder?.fingerprint else { return }
+        folder = f
+        if let old = rehearsalData { try loader.replaceDatasets(new: f, old: old) } else { try loader.replaceDataset(f) }
+        let added = report.addedImages.filter { f.classMap.index(of: String($0.prefix { $0 != "/" })) != nil }
+        progress?.message("rescan \(f.root.path): \(added.count) image(s) added, \(report.removedImages.count) removed, "
+                          + "\(f.count) in the next epoch")
+    }
+
+    /// Writes a warning line to standard error.
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Foundation.Data(("warning: " + text + "\n").utf8))
+    }
+
     // MARK: - Checkpoints
 
     /// Opens the checkpoint manager and applies `resume`; returns how many log records to keep.
     private func prepareCheckpoints(_ resume: Resume) throws -> Int? {
         resumedFrom = nil
+        restoredExtra = [:]
         guard let dir = checkpointDirectory else {
             if case .from(let url) = resume { _ = try restore(from: url) }
             return 0
         }
         let c = options.checkpoint
-        let schedule = SaveSchedule(everyNSteps: c.everyNSteps, everyNEpochs: c.everyNEpochs)
+        let schedule = SaveSchedule(everyNSteps: c.everyNSteps, everyNEpochs: c.everyNEpochs, everyNSeconds: c.everyNSeconds)
         let retention = RetentionPolicy(keepLast: c.keepLast, keepBest: c.keepBest)
-        let manager = try CheckpointManager(directory: dir, schedule: schedule, retention: retention)
+        let manager = try CheckpointManager(directory: dir, schedule: schedule, retention: retention,
+                                            template: c.filename, async: c.asynchronous)
         self.manager = manager
         var url: URL?
         switch resume {
@@ -314,17 +378,29 @@ public final class Trainer {
     private func restore(from url: URL) throws -> Int? {
         let ckpt = try CheckpointStore.load(from: url)
         let ts = ckpt.trainerState
+        if ckpt.optimizer == nil, ts.loader == nil {
+            throw TrainerError.weightsOnlyCheckpoint(path: url.path)
+        }
         guard let loaderJSON = ts.loader else { throw TrainerError.badState(key: "loader", reason: "missing") }
         let position: LoaderPosition
         do { position = try loaderJSON.decode(LoaderPosition.self) } catch {
             throw TrainerError.badState(key: "loader", reason: "\(error)")
         }
+        let configured = optimizer.paramGroups.map(\.options)
         let report = try ckpt.restore(into: model, optimizer: optimizer, schedulers: scheduler.map { [$0] } ?? [])
+        applyOverrides(configured)
         if let rng = report.rng {
             guard rng.seed == options.seed else {
                 throw TrainerError.badState(key: "rng", reason: "saved seed \(rng.seed) differs from the configured seed \(options.seed)")
             }
             streams = rng
+        }
+        if let saved = ts.extra["train_files"]?.arrayValue, var f = folder, position.batchIndex > 0 {
+            // Mid-epoch: the epoch's permutation covers the files it started with, not today's listing.
+            f.restrict(classCount: ts.extra["train_classes"]?.intValue ?? folderClasses,
+                       files: Set(saved.compactMap(\.stringValue)))
+            folder = f
+            if let old = rehearsalData { try loader.replaceDatasets(new: f, old: old) } else { try loader.replaceDataset(f) }
         }
         try loader.restore(position)
         globalStep = ts.globalStep
@@ -340,8 +416,26 @@ public final class Trainer {
             }
         }
         skipped = ts.extra["skipped_steps"]?.intValue ?? 0
+        restoredExtra = ts.extra
         resumedFrom = url
         return ts.extra["metrics_records"]?.intValue
+    }
+
+    /// Puts the configured values of `overriddenHyperparameters` back over the restored ones.
+    private func applyOverrides(_ configured: [HyperDict]) {
+        hyperparameterChanges = []
+        overrideRecord = []
+        for key in overriddenHyperparameters {
+            for gi in optimizer.paramGroups.indices where gi < configured.count {
+                guard let new = configured[gi][key], let old = optimizer.paramGroups[gi].options[key], old != new else { continue }
+                optimizer.paramGroups[gi].options[key] = new
+                let group = optimizer.paramGroups.count > 1 ? " (group \(gi))" : ""
+                hyperparameterChanges.append("\(key) \(old) -> \(new)\(group)")
+                if let v = new.doubleValue {
+                    overrideRecord.append((optimizer.paramGroups.count > 1 ? "\(key)_group\(gi)" : key, v))
+                }
+            }
+        }
     }
 
     /// Saves when the step schedule says so.
@@ -368,9 +462,20 @@ public final class Trainer {
             "last_validation": try JSONValue(encoding: lastValidation.filter { $0.value.isFinite }),
         ]) { $1 }
         if let earlyStopping { extra["early_stopping"] = try JSONValue(encoding: earlyStopping) }
-        let ckpt = Checkpoint.capture(model: model, optimizer: optimizer, schedulers: scheduler.map { [$0] } ?? [],
+        if let folder {
+            extra["train_files"] = .array(folder.entries.map { .string($0.relativePath) })
+            extra["train_classes"] = .int(Int64(folderClasses))
+        }
+        let ckpt: Checkpoint
+        if options.checkpoint.weightsOnly {
+            // Only what inference and fine-tuning read: weights, counters, metrics, class map and config.
+            ckpt = Checkpoint.capture(model: model, epoch: epoch, globalStep: globalStep, metrics: metrics,
+                                      extra: extraState)
+        } else {
+            ckpt = Checkpoint.capture(model: model, optimizer: optimizer, schedulers: scheduler.map { [$0] } ?? [],
                                       rng: streams, epoch: epoch, globalStep: globalStep, metrics: metrics,
                                       loader: try JSONValue(encoding: loader.position), extra: extra)
+        }
         if let url = try manager.save(ckpt, force: force) {
             lastCheckpoint = url
             stateSaved = true

@@ -14,6 +14,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case nonFiniteParameters(step: Int, name: String)
     /// Resuming was required but the run directory holds no valid checkpoint.
     case noCheckpoint(directory: String)
+    /// The checkpoint holds only weights (`checkpoint.weights_only`), so a run cannot resume from it.
+    case weightsOnlyCheckpoint(path: String)
     /// A saved trainer state field is missing or malformed.
     case badState(key: String, reason: String)
     /// The options are inconsistent.
@@ -35,6 +37,9 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
         case let .nonFiniteParameters(step, name):
             return "parameter \(name) is not finite at global step \(step); checkpoint not saved"
         case let .noCheckpoint(dir): return "no valid checkpoint to resume from in \(dir)"
+        case let .weightsOnlyCheckpoint(path):
+            return "\(path) holds only model weights (checkpoint.weights_only: true), so the run cannot resume from it "
+                + "(no optimizer, RNG or data position); fine-tune from it instead (cairn finetune --from)"
         case let .badState(key, reason): return "trainer_state.json: key \(key): \(reason)"
         case let .invalidOptions(reason): return "invalid trainer options: \(reason)"
         case let .io(path, reason): return "\(path): \(reason)"

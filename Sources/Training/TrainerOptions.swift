@@ -32,15 +32,28 @@ public struct TrainerOptions: Sendable {
         public var keepBest: RetentionPolicy.KeepBest?
         /// Save when `fit()` ends (finished, early-stopped or interrupted) unless that state is saved already.
         public var saveOnEnd: Bool
+        /// Save when this many seconds have passed since the last save (checked after every step).
+        public var everyNSeconds: Double?
+        /// How checkpoint directories are named (`{epoch}`, `{step}`, metrics).
+        public var filename: FilenameTemplate
+        /// Save only the model weights (plus epoch, step and metrics): smaller, but cannot resume a run.
+        public var weightsOnly: Bool
+        /// Write checkpoints on a background thread while training continues (one save in flight).
+        public var asynchronous: Bool
 
         /// Checkpoint options; by default one save at the end.
         public init(everyNSteps: Int? = nil, everyNEpochs: Int? = nil, keepLast: Int? = nil,
-                    keepBest: RetentionPolicy.KeepBest? = nil, saveOnEnd: Bool = true) {
+                    keepBest: RetentionPolicy.KeepBest? = nil, saveOnEnd: Bool = true, everyNSeconds: Double? = nil,
+                    filename: FilenameTemplate = .default, weightsOnly: Bool = false, asynchronous: Bool = false) {
             self.everyNSteps = everyNSteps
             self.everyNEpochs = everyNEpochs
             self.keepLast = keepLast
             self.keepBest = keepBest
             self.saveOnEnd = saveOnEnd
+            self.everyNSeconds = everyNSeconds
+            self.filename = filename
+            self.weightsOnly = weightsOnly
+            self.asynchronous = asynchronous
         }
     }
 
@@ -76,6 +89,9 @@ public struct TrainerOptions: Sendable {
     public var prefetch: Int
     /// Seeded augmentations of training examples.
     public var augmentations: [Augmentation]
+    /// List the training `ImageFolder` again before every epoch, picking up added (and dropped)
+    /// images; class folders beyond the model's classes are left out with a warning.
+    public var rescanEveryEpoch: Bool
     /// Show progress on stdout.
     public var progress: Bool
     /// Plain progress line interval (when stdout is not a terminal).
@@ -89,7 +105,8 @@ public struct TrainerOptions: Sendable {
                 validateEvery: Int = 1, schedulerInterval: SchedulerInterval = .step, earlyStopping: EarlyStopping? = nil,
                 checkpoint: CheckpointOptions = CheckpointOptions(), runDirectory: URL? = nil, prefetch: Int = 0,
                 augmentations: [Augmentation] = [], progress: Bool = false, progressEvery: Int = 50,
-                handleSignals: Bool = true) {
+                handleSignals: Bool = true, rescanEveryEpoch: Bool = false) {
+        self.rescanEveryEpoch = rescanEveryEpoch
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.dropLast = dropLast
@@ -122,6 +139,9 @@ public struct TrainerOptions: Sendable {
         guard validateEvery > 0 else { throw TrainerError.invalidOptions("validateEvery must be > 0, got \(validateEvery)") }
         if let n = checkpoint.everyNSteps, n <= 0 { throw TrainerError.invalidOptions("checkpoint.everyNSteps must be > 0, got \(n)") }
         if let n = checkpoint.everyNEpochs, n <= 0 { throw TrainerError.invalidOptions("checkpoint.everyNEpochs must be > 0, got \(n)") }
+        if let n = checkpoint.everyNSeconds, !(n > 0 && n.isFinite) {
+            throw TrainerError.invalidOptions("checkpoint.everyNSeconds must be > 0, got \(n)")
+        }
         if let n = checkpoint.keepLast, n < 0 { throw TrainerError.invalidOptions("checkpoint.keepLast must be >= 0, got \(n)") }
     }
 }

@@ -35,13 +35,17 @@ struct FinetuneCommand: ParsableCommand {
             print("optimizer state: carried \(r.carried.count), fresh \(r.fresh.count), dropped \(r.dropped.count)")
         }
         if !tuner.frozen.isEmpty { print("frozen: \(tuner.frozen.joined(separator: ", "))") }
-        if let old = tuner.oldClassCount, let val = trainer.valData {
-            trainer.callbacks.append(ForgettingMonitor(oldClassCount: old, data: val) { epoch, m in
-                print("epoch \(epoch): " + m.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
-                    .joined(separator: " "))
-            })
-        }
+        FinetuneCommand.monitorForgetting(trainer, tuner)
         let result = try trainer.fit(resume: .never)
         print(TrainCommand.summary(result))
+    }
+
+    /// With a new head and validation data, reports old- and new-class accuracy and forgetting per epoch.
+    static func monitorForgetting(_ trainer: Trainer, _ tuner: FineTuner) {
+        guard let old = tuner.oldClassCount, let val = trainer.valData else { return }
+        trainer.callbacks.append(ForgettingMonitor(oldClassCount: old, data: val) { epoch, m in
+            print("epoch \(epoch): " + m.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+                .joined(separator: " "))
+        })
     }
 }

@@ -12,6 +12,7 @@ struct ResumeCommand: ParsableCommand {
         Examples:
           cairn resume runs/shapes
           cairn resume runs/shapes --set training.epochs=20
+          cairn resume runs/shapes --set optimizer.lr=0.0001   # lower LR; the log records the change
         """)
 
     @Argument(help: "Run directory written by `cairn train`.") var runDir: String
@@ -25,7 +26,17 @@ struct ResumeCommand: ParsableCommand {
             print("overrides: \(overrides.joined(separator: ", "))")
             try RunLauncher.writeConfig(cfg, to: dir)
         }
-        let trainer = try RunLauncher.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet)
+        let trainer: Trainer
+        if cfg.finetune != nil {
+            // A fine-tuning run rebuilds its grown model, frozen set and groups, then restores over them.
+            let (t, tuner) = try FineTuner.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet)
+            FinetuneCommand.monitorForgetting(t, tuner)
+            trainer = t
+        } else {
+            trainer = try RunLauncher.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet)
+        }
+        // `--set optimizer.lr=…` must win over the LR restored from the checkpoint.
+        trainer.overriddenHyperparameters = RunLauncher.overriddenHyperparameters(overrides)
         let result = try trainer.fit(resume: .required)
         if let from = result.resumedFrom { print("resumed from \(from.path)") }
         print(TrainCommand.summary(result))

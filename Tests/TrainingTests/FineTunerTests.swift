@@ -125,6 +125,54 @@ final class FineTunerTests: XCTestCase {
         XCTAssertNil(try FineTuner(config: f.config(""), trainClasses: nil).optimizerReport, "reset is the default")
     }
 
+    func testCarriesAdamStateFromAPyTorchTrainingDictWithoutParamNames() throws {
+        let f = try FineTuneFixture()
+        let saved = try CheckpointStore.load(from: f.latest)
+        var osd = OptimizerConversion.stateDict(try XCTUnwrap(saved.optimizer))
+        // torch before 2.5 writes no param_names: indices map to names through the model's order.
+        for g in osd.paramGroups.indices { osd.paramGroups[g]["param_names"] = nil }
+        osd.names = [:]
+        let value = CheckpointValue.dict([
+            (key: .string("model_state_dict"), value: TorchCheckpointLayout.value(from: saved.model)),
+            (key: .string("optimizer_state_dict"), value: TorchCheckpointLayout.value(from: osd)),
+            (key: .string("epoch"), value: .int(1)),
+        ])
+        let file = f.root.appendingPathComponent("seed-script.pth")
+        try TorchFile.write(value, to: file, fsync: false)
+        var cfg = try f.config("  optimizer_state: carry\n")
+        cfg.finetune!.from = file.path
+        let tuner = try FineTuner(config: cfg, trainClasses: nil)
+        let report = try XCTUnwrap(tuner.optimizerReport)
+        XCTAssertEqual(Set(report.carried), ["0.weight", "0.bias", "1.weight", "1.bias"])
+        XCTAssertEqual(Set(report.mismatched), ["4.weight", "4.bias"], "the grown head starts fresh")
+        let carried = Set(report.carried)
+        assertSameBits(optimizerBits(try XCTUnwrap(saved.optimizer).state.filter { carried.contains($0.key) }),
+                       optimizerBits(tuner.optimizer.state.filter { carried.contains($0.key) }), "carried from .pth")
+    }
+
+    func testForgettingIsLoggedAndItsBaselineSurvivesResume() throws {
+        let f = try FineTuneFixture()
+        let run = f.root.appendingPathComponent("ft-resume")
+        let cfg = try f.config("", training: "{epochs: 2}")
+        let (t1, tuner1) = try FineTuner.makeTrainer(config: cfg, runDirectory: run, progress: false, handleSignals: false)
+        let m1 = ForgettingMonitor(oldClassCount: try XCTUnwrap(tuner1.oldClassCount), data: try XCTUnwrap(t1.valData))
+        final class StopAfterFirstEpoch: TrainerCallback {
+            func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) { trainer.requestStop() }
+        }
+        t1.callbacks += [m1, StopAfterFirstEpoch()]
+        XCTAssertEqual(try t1.fit().stopReason, .interrupted)
+        let before = try XCTUnwrap(m1.oldAccuracyBefore)
+
+        let (t2, tuner2) = try FineTuner.makeTrainer(config: cfg, runDirectory: run, progress: false, handleSignals: false)
+        let m2 = ForgettingMonitor(oldClassCount: try XCTUnwrap(tuner2.oldClassCount), data: try XCTUnwrap(t2.valData))
+        t2.callbacks.append(m2)
+        XCTAssertEqual(try t2.fit(resume: .required).stopReason, .epochs)
+        XCTAssertEqual(m2.oldAccuracyBefore, before, "the baseline comes from the checkpoint, not the resumed model")
+        let records = try logText(run).split(separator: "\n").filter { $0.contains("\"kind\":\"forgetting\"") }
+        XCTAssertEqual(records.count, 2, "one forgetting record per epoch")
+        XCTAssertTrue(records.allSatisfy { $0.contains("\"forgetting\":") && $0.contains("\"val_new_accuracy\":") }, "\(records)")
+    }
+
     func testRehearsalRatioReachesTheLoaderAndL2SPStartsAtZero() throws {
         let f = try FineTuneFixture()
         let cfg = try f.config("""

@@ -1,15 +1,14 @@
-import Checkpoint
 import NN
 import Optimizers
 import TensorCore
 
 /// Moving optimizer state between torch's index-keyed `state_dict()` (in `.pth` files) and Cairn's
 /// name-keyed `OptimizerSnapshot` (in checkpoint directories).
-enum OptimizerConversion {
+public enum OptimizerConversion {
     /// The optimizer type implied by the state buffers and group keys; nil when nothing tells.
     /// Adam and AdamW keep the same buffers, so AdamW is only recognized by a `decoupled_weight_decay`
     /// flag (torch ≥ 2.5 writes it) or by a non-zero default-looking `weight_decay` of 0.01.
-    static func guessType(_ o: OptimizerStateDict) -> String? {
+    public static func guessType(_ o: OptimizerStateDict) -> String? {
         let buffers = Set(o.state.values.flatMap { $0.keys })
         let group = o.paramGroups.first
         if buffers.contains("exp_avg_sq") || group?["amsgrad"] != nil && group?["betas"] != nil {
@@ -26,7 +25,7 @@ enum OptimizerConversion {
     /// `param_names` when present, else from the model keys in order, skipping BatchNorm running
     /// statistics (parameters come first in torch's numbering only per module, so this is the
     /// usual correspondence, not a guarantee); else `param.<index>`.
-    static func snapshot(_ o: OptimizerStateDict, modelKeys: [String]) throws -> OptimizerSnapshot {
+    public static func snapshot(_ o: OptimizerStateDict, modelKeys: [String]) throws -> OptimizerSnapshot {
         var names = try o.resolvedNames()
         let indices = try o.paramGroups.indices.flatMap { try o.paramIndices(group: $0) }
         if names.count < indices.count {
@@ -52,7 +51,7 @@ enum OptimizerConversion {
 
     /// Torch's index-keyed structure for a snapshot: indices numbered across groups in order,
     /// `param_names` kept so the names survive the round trip.
-    static func stateDict(_ s: OptimizerSnapshot) -> OptimizerStateDict {
+    public static func stateDict(_ s: OptimizerSnapshot) -> OptimizerStateDict {
         var out = OptimizerStateDict()
         var next = 0
         for g in s.groups {

@@ -11,10 +11,12 @@ enum CLIError: Error, CustomStringConvertible {
     case badInput(String)
     /// The output exists and `--force` was not given.
     case outputExists(path: String)
+    /// A check the command runs did not pass (e.g. `selftest`), or a child process failed.
+    case failed(String)
 
     var description: String {
         switch self {
-        case .usage(let m), .badInput(let m): return m
+        case .usage(let m), .badInput(let m), .failed(let m): return m
         case .outputExists(let p): return "\(p): already exists (pass --force to replace it)"
         }
     }

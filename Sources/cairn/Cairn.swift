@@ -20,6 +20,7 @@ struct Cairn: ParsableCommand {
         """,
         subcommands: [DemoCommand.self, BenchCommand.self, InspectCommand.self, DiffCommand.self,
                       ConvertCommand.self, VerifyCommand.self, TrainCommand.self, ResumeCommand.self,
-                      DataCommand.self, FinetuneCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self]
+                      DataCommand.self, FinetuneCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self,
+                      SelftestCommand.self]
     )
 }

@@ -5,6 +5,8 @@ extension Cairn {
     /// Parses and runs a subcommand, mapping every thrown error to a message on stderr and an exit
     /// status (0 success, 1 bad input, 2 bad usage) instead of ArgumentParser's defaults.
     static func main() {
+        // A file-size limit (ulimit -f) must fail the write with EFBIG and a message, not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         let status: Int32
         do {
             var command = try parseAsRoot()

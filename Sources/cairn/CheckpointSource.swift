@@ -11,6 +11,23 @@ enum CheckpointSource {
         case pth, safetensors, directory
     }
 
+    /// The path itself, except that `…/latest` (when no such file exists) names the newest checkpoint
+    /// in that directory that verifies; skipped corrupt ones are reported on stderr.
+    static func resolve(_ path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        guard url.lastPathComponent == "latest", !FileManager.default.fileExists(atPath: path) else { return path }
+        let parent = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: parent.path) else {
+            throw CLIError.badInput("\(path): no such file or directory")
+        }
+        let found = try LatestCheckpoint.find(in: parent, backend: DirectoryStoreBackend())
+        for w in found.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        guard let entry = found.checkpoint else {
+            throw CLIError.badInput("\(path): \(parent.path) holds no checkpoint that verifies")
+        }
+        return entry.url.path
+    }
+
     /// The format of an existing input path: a directory, or a file by extension (`.pth`, `.pt`,
     /// `.bin`, `.ckpt` are torch zip files; `.safetensors` is safetensors).
     static func format(ofInput path: String) throws -> Format {
@@ -47,6 +64,7 @@ enum CheckpointSource {
     /// directory's model keys plus `optimizer.<param>.<buffer>`. With `modelOnly`, a training
     /// checkpoint contributes only its model state dict (prefixes such as `module.` removed).
     static func tensors(at path: String, modelOnly: Bool) throws -> [(key: String, tensor: Tensor)] {
+        let path = try resolve(path)
         switch try format(ofInput: path) {
         case .safetensors:
             return try SafetensorsFile(contentsOf: URL(fileURLWithPath: path)).tensors().map { (key: $0.name, tensor: $0.tensor) }

@@ -37,6 +37,7 @@ struct ConvertCommand: ParsableCommand {
     static let leafPrefix = "cairn.leaf."
 
     func run() throws {
+        let input = try CheckpointSource.resolve(self.input)
         let inFormat = try CheckpointSource.format(ofInput: input)
         let outFormat = try CheckpointSource.format(ofOutput: output)
         let inURL = URL(fileURLWithPath: input).standardizedFileURL

@@ -34,6 +34,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
+        let path = try CheckpointSource.resolve(self.path)
         let format = try CheckpointSource.format(ofInput: path)
         var entries: [Entry] = []
         var metadata: [String: JSONValue] = [:]

@@ -23,6 +23,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (on success).") var json = false
 
     func run() throws {
+        let path = try CheckpointSource.resolve(self.path)
         let format = try CheckpointSource.format(ofInput: path)
         var tensors = 0, bytes = 0
         var detail = ""

@@ -28,8 +28,6 @@ public struct CheckpointWarning: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A one-line, human-readable message.
-
-    /// A one-line, human-readable message.
     public var description: String {
         switch kind {
         case .corrupt: return "warning: skipping corrupt checkpoint '\(name)' (\(path)): \(reason)"

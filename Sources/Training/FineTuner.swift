@@ -52,6 +52,7 @@ public struct FineTuner {
         if url.lastPathComponent == "latest" && !FileManager.default.fileExists(atPath: url.path) {
             let parent = url.deletingLastPathComponent()
             let found = try LatestCheckpoint.find(in: parent, backend: DirectoryStoreBackend())
+            for w in found.warnings { Trainer.warn(w) }
             guard let entry = found.checkpoint else {
                 throw TrainerError.noCheckpoint(directory: parent.path)
             }
@@ -174,6 +175,11 @@ public struct FineTuner {
             frozen.append(name)
         }
         self.frozen = frozen
+        // A pattern that freezes nothing is almost always a typo; training everything silently would hide it.
+        for pattern in ft.freeze where !named.contains(where: { FineTuner.glob(pattern, $0.0) }) {
+            throw TrainerError.badState(key: "finetune.freeze", reason: "pattern '\(pattern)' matches no parameter; the "
+                + "names are \(named.prefix(4).map(\.0).joined(separator: ", "))\(named.count > 4 ? ", …" : "") (cairn inspect lists them)")
+        }
         if ft.freezeBatchnormStats {
             for (name, m) in model.namedModules() {
                 guard let bn = m as? BatchNorm else { continue }
@@ -246,9 +252,9 @@ public struct FineTuner {
             trainClasses = try ImageFolder(root: URL(fileURLWithPath: s.path), config: s.imageFolderConfig).classMap.names
         }
         let tuner = try FineTuner(config: config, trainClasses: trainClasses)
-        let train = try dataset(config.data.train, classMap: tuner.classMap)
-        let val = try config.data.val.map { try dataset($0, classMap: tuner.classMap) }
-        let rehearsal = try ft.rehearsal.map { (data: try dataset($0.data, classMap: tuner.classMap), ratio: $0.ratio) }
+        let train = try RunLauncher.dataset(config.data.train, classMap: tuner.classMap)
+        let val = try config.data.val.map { try RunLauncher.dataset($0, classMap: tuner.classMap) }
+        let rehearsal = try ft.rehearsal.map { (data: try RunLauncher.dataset($0.data, classMap: tuner.classMap), ratio: $0.ratio) }
         var options = RunLauncher.options(config: config, runDirectory: runDirectory, progress: progress)
         options.handleSignals = handleSignals
         let smoothing = Float(config.training.labelSmoothing)
@@ -259,13 +265,5 @@ public struct FineTuner {
         trainer.regularizer = tuner.regularizer
         trainer.extraState = try RunLauncher.extraState(config: config, classMap: tuner.classMap)
         return (trainer, tuner)
-    }
-
-    /// A dataset for `source`; image folders are labelled through `classMap` when given.
-    static func dataset(_ source: DataSourceConfig, classMap: ClassMap?) throws -> any Dataset {
-        if case let .imageFolder(s) = source {
-            return try ImageFolder(root: URL(fileURLWithPath: s.path), config: s.imageFolderConfig, classMap: classMap)
-        }
-        return try RunLauncher.dataset(source)
     }
 }

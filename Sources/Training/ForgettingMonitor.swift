@@ -63,7 +63,8 @@ public final class ForgettingMonitor: TrainerCallback {
         if let new { m["val_new_accuracy"] = new }
         if let old, let before = oldAccuracyBefore { m["forgetting"] = before - old }
         history.append((epoch, m))
-        trainer.log(kind: "forgetting", epoch: epoch, values: m.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        // A failed write resurfaces at the trainer's next log write, which throws.
+        try? trainer.log(kind: "forgetting", epoch: epoch, values: m.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         report?(epoch, m)
     }
 

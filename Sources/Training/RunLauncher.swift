@@ -10,13 +10,16 @@ public enum RunLauncher {
     /// The run directory's copy of the effective config (overrides applied).
     public static let configFileName = "config.yaml"
 
-    /// Builds model, optimizer, scheduler, datasets and trainer for `config` in `runDirectory`.
-    public static func makeTrainer(config: RunConfig, runDirectory: URL, progress: Bool = true) throws -> Trainer {
+    /// Builds model, optimizer, scheduler, datasets and trainer for `config` in `runDirectory`;
+    /// image folders are numbered through `classMap` when given (a resumed run passes its checkpoint's,
+    /// so a class folder added since cannot renumber the others).
+    public static func makeTrainer(config: RunConfig, runDirectory: URL, progress: Bool = true,
+                                   classMap: ClassMap? = nil) throws -> Trainer {
         var streams = RNGStreams(seed: config.seed)
         let model = try streams.withStream(RNGStreams.initStream) { try config.modelSpec.build(rng: &$0) }
         let optimizer = config.optimizer.makeOptimizer(model.namedParameters())
-        let train = try dataset(config.data.train)
-        let val = try config.data.val.map(dataset)
+        let train = try dataset(config.data.train, classMap: classMap)
+        let val = try config.data.val.map { try dataset($0, classMap: classMap) }
         let batches = max(1, config.data.dropLast ? train.count / config.data.batchSize
                                                   : (train.count + config.data.batchSize - 1) / config.data.batchSize)
         let scheduler = config.scheduler.map {
@@ -27,7 +30,7 @@ public enum RunLauncher {
         let trainer = try Trainer(model: model, optimizer: optimizer, scheduler: scheduler,
                                   lossFn: { Loss.crossEntropy($0, $1, labelSmoothing: smoothing) },
                                   trainData: train, valData: val, options: opts)
-        trainer.extraState = try extraState(config: config, classMap: (train as? ImageFolder)?.classMap)
+        trainer.extraState = try extraState(config: config, classMap: classMap ?? (train as? ImageFolder)?.classMap)
         return trainer
     }
 
@@ -101,11 +104,19 @@ public enum RunLauncher {
         try RunConfig.load(path: runDirectory.appendingPathComponent(configFileName).path, overrides: overrides)
     }
 
-    /// A dataset for one configured source.
-    static func dataset(_ source: DataSourceConfig) throws -> any Dataset {
+    /// The class map of the newest valid checkpoint of a run directory, if it has one.
+    public static func savedClassMap(runDirectory: URL) throws -> ClassMap? {
+        let dir = runDirectory.appendingPathComponent("checkpoints", isDirectory: true)
+        guard FileManager.default.fileExists(atPath: dir.path),
+              let latest = try LatestCheckpoint.find(in: dir, backend: DirectoryStoreBackend()).checkpoint else { return nil }
+        return try FineTuner.classMap(in: CheckpointStore.readTrainerState(latest.url))
+    }
+
+    /// A dataset for one configured source; image folders are numbered through `classMap` when given.
+    static func dataset(_ source: DataSourceConfig, classMap: ClassMap? = nil) throws -> any Dataset {
         switch source {
         case let .imageFolder(s):
-            return try ImageFolder(root: URL(fileURLWithPath: s.path), config: s.imageFolderConfig)
+            return try ImageFolder(root: URL(fileURLWithPath: s.path), config: s.imageFolderConfig, classMap: classMap)
         case let .csv(s):
             return try CSVDataset(path: s.path, labelColumn: s.csvLabelColumn, hasHeader: s.header,
                                   delimiter: s.delimiter.first ?? ",")

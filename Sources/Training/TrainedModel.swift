@@ -71,8 +71,8 @@ public struct TrainedModel {
         let folder = try ImageFolder(root: root, config: cfg, classMap: classMap)
         if let classMap, folder.classMap.count > classMap.count {
             let unknown = folder.classMap.names[classMap.count...]
-            throw TrainerError.badState(key: root.path,
-                                        reason: "unknown class\(unknown.count == 1 ? "" : "es") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); the model knows \(classMap.names)")
+            throw TrainerError.io(path: root.path,
+                                  reason: "unknown class\(unknown.count == 1 ? "" : "es") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); the model knows \(classMap.names)")
         }
         return folder
     }
@@ -112,7 +112,7 @@ public struct TrainedModel {
         defer { try? FileManager.default.removeItem(at: tmp) }
         for (i, u) in images.enumerated() {
             guard FileManager.default.fileExists(atPath: u.path) else {
-                throw TrainerError.badState(key: u.path, reason: "no such file")
+                throw TrainerError.io(path: u.path, reason: "no such file")
             }
             let name = String(format: "%06d-", i) + u.lastPathComponent
             try FileManager.default.createSymbolicLink(at: cls.appendingPathComponent(name), withDestinationURL: u.standardizedFileURL)

@@ -85,6 +85,9 @@ public final class Trainer {
     private var folder: ImageFolder?
     /// Classes the model was built for; a rescan leaves later class folders out.
     private var folderClasses = 0
+    /// Rescan warnings already printed (each is printed once, not every epoch).
+    private var warnedClasses = Set<String>()
+    private var warnedMessages = Set<String>()
     private let rehearsalData: (any Dataset)?
     /// The overridden values of the last resume, for its log record.
     private var overrideRecord: [(String, Double)] = []
@@ -136,8 +139,8 @@ public final class Trainer {
 
     /// Appends a record to the run's metric logs (JSONL, CSV, TensorBoard) at the current step; a
     /// no-op without a run directory. Callbacks use it so their metrics survive resume like the rest.
-    public func log(kind: String, epoch: Int? = nil, values: [(String, Double)]) {
-        logger?.log(kind: kind, step: globalStep, epoch: epoch ?? self.epoch, values: values)
+    public func log(kind: String, epoch: Int? = nil, values: [(String, Double)]) throws {
+        try logger?.log(kind: kind, step: globalStep, epoch: epoch ?? self.epoch, values: values)
     }
 
     /// Asks the loop to stop after the current step, as SIGINT does.
@@ -158,7 +161,7 @@ public final class Trainer {
         defer { logger = nil }
         if !overrideRecord.isEmpty {
             // The run log says what the resume changed (the checkpoint's values were replaced).
-            logger?.log(kind: "override", step: globalStep, epoch: epoch, values: overrideRecord)
+            try logger?.log(kind: "override", step: globalStep, epoch: epoch, values: overrideRecord)
         }
 
         var progress: ProgressReporter?
@@ -193,7 +196,6 @@ public final class Trainer {
         let result = FitResult(stopReason: reason!, globalStep: globalStep, epochsCompleted: epoch, lastLoss: lastLoss,
                                lastValidation: lastValidation, resumedFrom: resumedFrom, lastCheckpoint: lastCheckpoint,
                                skippedSteps: skipped)
-        progress?.message("stopped (\(result.stopReason.rawValue)) at step \(globalStep), epoch \(epoch)")
         for c in callbacks { c.onTrainEnd(self, result: result) }
         return result
     }
@@ -215,6 +217,7 @@ public final class Trainer {
         try GradMode.noGrad {
             while let b = try evalLoader.next() {
                 let out = model(b.inputs)
+                try checkLabels(b, out, data: data)
                 lossSum += Double(lossFn(out, b.labels).item) * Double(b.count)
                 n += b.count
                 guard classify, out.rank == 2, out.shape[0] == b.count else { classify = false; continue }
@@ -243,6 +246,7 @@ public final class Trainer {
         } else {
             output = model(batch.inputs)
         }
+        try checkLabels(batch, output)
         var loss = lossFn(output, batch.labels)
         if let regularizer { loss = loss + regularizer() }
         let value = loss.item
@@ -281,10 +285,22 @@ public final class Trainer {
             var values: [(String, Double)] = [("loss", Double(value)), ("lr", lr)]
             if let gradNorm { values.append(("grad_norm", Double(gradNorm))) }
             if skip { values.append(("skipped", 1)) }
-            logger?.log(kind: "train", step: globalStep, epoch: batch.epoch, values: values)
+            try logger?.log(kind: "train", step: globalStep, epoch: batch.epoch, values: values)
         }
         return StepMetrics(globalStep: globalStep, epoch: batch.epoch, batchIndex: batch.batchIndex, loss: value,
                            lr: lr, gradNorm: gradNorm, skipped: skip)
+    }
+
+    /// Throws instead of letting a class index beyond the model's outputs reach the loss (where it
+    /// is a programming error): the data gained classes the model has no outputs for.
+    private func checkLabels(_ batch: Batch, _ output: Tensor, data: (any Dataset)? = nil) throws {
+        guard output.rank == 2, batch.labels.dtype == .int64 else { return }
+        let classes = output.shape[1]
+        guard let bad = batch.labelValues.first(where: { $0 >= classes }) else { return }
+        let folder = (data ?? loader.sources.first) as? ImageFolder
+        let name = folder.flatMap { bad < $0.classMap.count ? $0.classMap.name(at: bad) : nil }
+        throw TrainerError.labelOutOfRange(label: bad, className: name, outputs: classes,
+                                           data: folder?.root.path ?? "the \(data == nil ? "training" : "validation") data")
     }
 
     /// Validation, scheduler, early stopping and the epoch checkpoint after an epoch's last batch
@@ -299,7 +315,7 @@ public final class Trainer {
             metrics = result.metrics()
             lastValidation = metrics
             validated = true
-            logger?.log(kind: "val", step: globalStep, epoch: completed,
+            try logger?.log(kind: "val", step: globalStep, epoch: completed,
                         values: metrics.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             for c in callbacks { c.onValidationEnd(self, result: result) }
             progress?.message("epoch \(completed): " + metrics.sorted { $0.key < $1.key }
@@ -323,8 +339,9 @@ public final class Trainer {
         guard var f = folder else { return }
         let report = try f.rescan()
         let ignored = f.restrict(classCount: folderClasses)
-        for w in report.warnings { Trainer.warn(w.message) }
-        if !ignored.isEmpty {
+        for w in report.warnings where warnedMessages.insert(w.message).inserted { Trainer.warn(w.message) }
+        if !ignored.isEmpty, !warnedClasses.isSuperset(of: ignored) {
+            warnedClasses.formUnion(ignored)
             Trainer.warn("rescan: class folder(s) \(ignored.joined(separator: ", ")) left out: the model has "
                          + "\(folderClasses) classes; fine-tune with a bigger head (cairn finetune) to learn them")
         }
@@ -339,6 +356,11 @@ public final class Trainer {
     /// Writes a warning line to standard error.
     static func warn(_ text: String) {
         FileHandle.standardError.write(Foundation.Data(("warning: " + text + "\n").utf8))
+    }
+
+    /// Writes a checkpoint warning (a skipped corrupt checkpoint, a failed delete) to standard error.
+    static func warn(_ warning: CheckpointWarning) {
+        FileHandle.standardError.write(Foundation.Data(("\(warning)\n").utf8))
     }
 
     // MARK: - Checkpoints
@@ -361,7 +383,9 @@ public final class Trainer {
         switch resume {
         case .never: break
         case .ifAvailable, .required:
-            url = try manager.latest().checkpoint?.url
+            let found = try manager.latest()
+            for w in found.warnings { Trainer.warn(w) }
+            url = found.checkpoint?.url
             if url == nil, resume == .required { throw TrainerError.noCheckpoint(directory: dir.path) }
         case .from(let u): url = u
         }
@@ -387,6 +411,13 @@ public final class Trainer {
             throw TrainerError.badState(key: "loader", reason: "\(error)")
         }
         let configured = optimizer.paramGroups.map(\.options)
+        if let saved = try? ts.extra["class_map"]?.decode(ClassMap.self),
+           let current = (folder ?? trainData as? ImageFolder)?.classMap,
+           Array(current.names.prefix(saved.count)) != Array(saved.names.prefix(current.count)) {
+            throw TrainerError.badState(key: "extra.class_map", reason: "the training folder numbers its classes "
+                + "\(current.names) but the checkpoint was trained with \(saved.names); open the folder with the "
+                + "checkpoint's class map (ImageFolder(root:config:classMap:), as cairn resume does)")
+        }
         let report = try ckpt.restore(into: model, optimizer: optimizer, schedulers: scheduler.map { [$0] } ?? [])
         applyOverrides(configured)
         if let rng = report.rng {
@@ -395,12 +426,21 @@ public final class Trainer {
             }
             streams = rng
         }
-        if let saved = ts.extra["train_files"]?.arrayValue, var f = folder, position.batchIndex > 0 {
-            // Mid-epoch: the epoch's permutation covers the files it started with, not today's listing.
-            f.restrict(classCount: ts.extra["train_classes"]?.intValue ?? folderClasses,
-                       files: Set(saved.compactMap(\.stringValue)))
-            folder = f
-            if let old = rehearsalData { try loader.replaceDatasets(new: f, old: old) } else { try loader.replaceDataset(f) }
+        if var f = folder, let classes = ts.extra["train_classes"]?.intValue {
+            // The model's classes, not today's folders; mid-epoch, the epoch's permutation covers the
+            // files it started with, not today's listing.
+            folderClasses = classes
+            let files = position.batchIndex > 0 ? ts.extra["train_files"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) } : nil
+            let ignored = f.restrict(classCount: classes, files: files)
+            if !ignored.isEmpty {
+                warnedClasses.formUnion(ignored)
+                Trainer.warn("class folder(s) \(ignored.joined(separator: ", ")) left out: the model has \(classes) classes; "
+                             + "fine-tune with a bigger head (cairn finetune) to learn them")
+            }
+            if f.fingerprint != folder?.fingerprint {
+                folder = f
+                if let old = rehearsalData { try loader.replaceDatasets(new: f, old: old) } else { try loader.replaceDataset(f) }
+            }
         }
         try loader.restore(position)
         globalStep = ts.globalStep
@@ -480,5 +520,6 @@ public final class Trainer {
             lastCheckpoint = url
             stateSaved = true
         }
+        for w in manager.takeWarnings() { Trainer.warn(w) }
     }
 }

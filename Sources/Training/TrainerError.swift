@@ -16,6 +16,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case noCheckpoint(directory: String)
     /// The checkpoint holds only weights (`checkpoint.weights_only`), so a run cannot resume from it.
     case weightsOnlyCheckpoint(path: String)
+    /// A class index in the data is beyond the model's outputs (the data has more classes than the head).
+    case labelOutOfRange(label: Int, className: String?, outputs: Int, data: String)
     /// A saved trainer state field is missing or malformed.
     case badState(key: String, reason: String)
     /// The options are inconsistent.
@@ -40,6 +42,10 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
         case let .weightsOnlyCheckpoint(path):
             return "\(path) holds only model weights (checkpoint.weights_only: true), so the run cannot resume from it "
                 + "(no optimizer, RNG or data position); fine-tune from it instead (cairn finetune --from)"
+        case let .labelOutOfRange(label, name, outputs, data):
+            return "\(data): class \(label)\(name.map { " ('\($0)')" } ?? "") is beyond the model's \(outputs) outputs; "
+                + "the data has more classes than the model's last layer: remove the extra class folders, "
+                + "or grow the head with cairn finetune (finetune.head.classes)"
         case let .badState(key, reason): return "trainer_state.json: key \(key): \(reason)"
         case let .invalidOptions(reason): return "invalid trainer options: \(reason)"
         case let .io(path, reason): return "\(path): \(reason)"

@@ -26,8 +26,21 @@ struct DataShapesCommand: ParsableCommand {
 
     func run() throws {
         let names = classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        // Into an existing folder the new images are added after the ones there, never over them.
+        let start = names.map { Self.nextIndex(URL(fileURLWithPath: out).appendingPathComponent($0), prefix: $0 + "_") }.max() ?? 0
         let written = try ShapesDataset.draw(to: URL(fileURLWithPath: out), classes: names, perClass: perClass,
-                                             size: size, seed: seed)
-        print("wrote \(written.count) images to \(out) (\(names.joined(separator: ", ")))")
+                                             size: size, seed: seed, startIndex: start)
+        print("wrote \(written.count) images to \(out) (\(names.joined(separator: ", ")))"
+              + (start > 0 ? ", numbered from \(start) after the images already there" : ""))
+    }
+
+    /// One past the highest `<prefix>NNNNN.*` index in `dir` (0 when there is none).
+    static func nextIndex(_ dir: URL, prefix: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let indices = names.compactMap { n -> Int? in
+            guard n.hasPrefix(prefix) else { return nil }
+            return Int(n.dropFirst(prefix.count).prefix { $0.isNumber })
+        }
+        return (indices.max() ?? -1) + 1
     }
 }

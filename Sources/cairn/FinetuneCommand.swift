@@ -27,12 +27,15 @@ struct FinetuneCommand: ParsableCommand {
         guard cfg.finetune != nil else { throw CLIError.usage("\(config): no finetune section") }
         if let from { cfg.finetune!.from = from }
         let dir = URL(fileURLWithPath: runDir)
-        try RunLauncher.writeConfig(cfg, to: dir)
+        // Build first: a bad data folder, model or base checkpoint fails before the run directory is created.
         let (trainer, tuner) = try FineTuner.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet)
+        try RunLauncher.writeConfig(cfg, to: dir)
         print("loaded \(tuner.source.path)")
         print(tuner.loadReport.rendered())
         if let r = tuner.optimizerReport {
-            print("optimizer state: carried \(r.carried.count), fresh \(r.fresh.count), dropped \(r.dropped.count)")
+            print("optimizer state: carried \(r.carried.count), fresh \(r.fresh.count), dropped \(r.dropped.count), "
+                  + "shape changed (fresh) \(r.mismatched.count)"
+                  + (r.mismatched.isEmpty ? "" : " [\(r.mismatched.joined(separator: ", "))]"))
         }
         if !tuner.frozen.isEmpty { print("frozen: \(tuner.frozen.joined(separator: ", "))") }
         FinetuneCommand.monitorForgetting(trainer, tuner)

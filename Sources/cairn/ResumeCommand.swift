@@ -33,7 +33,8 @@ struct ResumeCommand: ParsableCommand {
             FinetuneCommand.monitorForgetting(t, tuner)
             trainer = t
         } else {
-            trainer = try RunLauncher.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet)
+            trainer = try RunLauncher.makeTrainer(config: cfg, runDirectory: dir, progress: !quiet,
+                                                  classMap: try RunLauncher.savedClassMap(runDirectory: dir))
         }
         // `--set optimizer.lr=…` must win over the LR restored from the checkpoint.
         trainer.overriddenHyperparameters = RunLauncher.overriddenHyperparameters(overrides)

@@ -43,3 +43,18 @@ final class SelftestCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: foreign.appendingPathComponent("notes.txt").path))
     }
 }
+
+/// `cairn data shapes` into an existing folder adds images after the ones there.
+final class DataShapesCommandTests: XCTestCase {
+    func testDrawingIntoAnExistingFolderAddsImages() throws {
+        let dir = try CLIRunner.temporaryDirectory(self).appendingPathComponent("shapes")
+        XCTAssertEqual(try CLIRunner.run(["data", "shapes", dir.path, "--per-class", "3", "--size", "8", "--seed", "1"]).status, 0)
+        let first = try Data(contentsOf: dir.appendingPathComponent("circle/circle_00000.png"))
+        let r = try CLIRunner.run(["data", "shapes", dir.path, "--per-class", "2", "--size", "8", "--seed", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("numbered from 3"), r.stdout)
+        let circles = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("circle").path).sorted()
+        XCTAssertEqual(circles, (0..<5).map { String(format: "circle_%05d.png", $0) })
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("circle/circle_00000.png")), first, "never overwritten")
+    }
+}

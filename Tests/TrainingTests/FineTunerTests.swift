@@ -110,6 +110,14 @@ final class FineTunerTests: XCTestCase {
         XCTAssertNotEqual(tuner.model.stateDict()["4.weight"]!.toArray(), headBefore, "the head trains")
     }
 
+    func testAFreezePatternMatchingNothingIsAnError() throws {
+        let f = try FineTuneFixture()
+        XCTAssertThrowsError(try FineTuner(config: f.config("  freeze: [\"conv.*\"]\n"), trainClasses: nil)) { error in
+            XCTAssertTrue("\(error)".contains("'conv.*' matches no parameter"), "\(error)")
+            XCTAssertTrue("\(error)".contains("0.weight"), "\(error)")
+        }
+    }
+
     func testCarriedAdamMomentsEqualTheSavedOnes() throws {
         let f = try FineTuneFixture()
         let tuner = try FineTuner(config: f.config("  optimizer_state: carry\n"), trainClasses: nil)

@@ -97,6 +97,54 @@ final class TrainerRescanTests: XCTestCase {
         XCTAssertEqual(log1.split(separator: "\n").count, 3 + 4 + 5, "epoch 2 has 18 images = 5 batches")
     }
 
+    func testMoreClassFoldersThanOutputsIsAnErrorNamingTheClass() throws {
+        let root = try makeTemporaryDirectory("extra-class")
+        let folder = root.appendingPathComponent("train")
+        try ShapesDataset.draw(to: folder, classes: ["circle", "square", "triangle", "star"], perClass: 4, size: 8, seed: 1)
+        var cfg = try config(folder)
+        cfg.data.train = try RunConfig.parse(yaml: """
+        seed: 9
+        model: {input: [1, 8, 8], layers: [flatten, {linear: {out: 3}}]}
+        data: {train: {image_folder: \(folder.path)}, batch_size: 16, shuffle: false, prefetch: 0}
+        optimizer: {name: sgd, lr: 0.1}
+        training: {max_steps: 1}
+        """).data.train
+        let trainer = try RunLauncher.makeTrainer(config: cfg, runDirectory: root.appendingPathComponent("run"), progress: false)
+        XCTAssertThrowsError(try trainer.fit()) { error in
+            guard case let .labelOutOfRange(label, name, outputs, _)? = error as? TrainerError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(label, 3)
+            XCTAssertEqual(name, "triangle", "sorted: circle, square, star, triangle")
+            XCTAssertEqual(outputs, 3)
+            XCTAssertTrue("\(error)".contains("cairn finetune"), "\(error)")
+        }
+    }
+
+    func testResumeKeepsClassIndicesWhenAFolderThatSortsFirstAppears() throws {
+        let root = try makeTemporaryDirectory("renumber")
+        let folder = root.appendingPathComponent("train")
+        try ShapesDataset.draw(to: folder, perClass: 4, size: 8, seed: 1)
+        let run = root.appendingPathComponent("run")
+        let cfg = try config(folder, epochs: 1)
+        try RunLauncher.makeTrainer(config: cfg, runDirectory: run, progress: false).fit()
+        // "cross" sorts between circle and square: a fresh sorted listing would renumber square and triangle.
+        try ShapesDataset.draw(to: folder, classes: ["cross"], perClass: 4, size: 8, seed: 1)
+        var more = cfg
+        more.training.epochs = 2
+        let naive = try RunLauncher.makeTrainer(config: more, runDirectory: run, progress: false)
+        XCTAssertThrowsError(try naive.fit(resume: .required)) { error in
+            XCTAssertTrue("\(error)".contains("extra.class_map"), "\(error)")
+        }
+        let saved = try XCTUnwrap(try RunLauncher.savedClassMap(runDirectory: run))
+        XCTAssertEqual(saved.names, ["circle", "square", "triangle"])
+        let trainer = try RunLauncher.makeTrainer(config: more, runDirectory: run, progress: false, classMap: saved)
+        XCTAssertEqual(try trainer.fit(resume: .required).stopReason, .epochs)
+        let used = try XCTUnwrap(trainer.loader.sources[0] as? ImageFolder)
+        XCTAssertEqual(used.classMap.names, ["circle", "square", "triangle"], "the new folder is left out, nothing renumbered")
+        XCTAssertEqual(used.count, 12)
+    }
+
     func testRescanNeedsAnImageFolder() {
         let f = TrainerFixture()
         var options = fixtureOptions(maxSteps: 2, runDirectory: nil)

@@ -104,7 +104,7 @@ final class TrainerTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         do {
             let log = try MetricsLogger(runDirectory: dir, keepRecords: 0)
-            for s in 1...5 { log.log(kind: "train", step: s, epoch: 0, values: [("loss", Double(Float(1) / Float(s)))]) }
+            for s in 1...5 { try log.log(kind: "train", step: s, epoch: 0, values: [("loss", Double(Float(1) / Float(s)))]) }
             XCTAssertEqual(log.recordCount, 5)
         }
         let log = try MetricsLogger(runDirectory: dir, keepRecords: 3)

@@ -21,7 +21,7 @@ struct DemoShapesCommand: ParsableCommand {
 
     @Option(help: "Directory for the data, configs and runs (replaced if it holds an earlier demo).") var dir = "runs/demo"
     @Option(help: "Training images per class (validation gets a quarter as many).") var perClass = 200
-    @Option(help: "Epochs of the base run.") var epochs = 4
+    @Option(help: "Epochs of the base run.") var epochs = 6
     @Option(help: "Epochs of each fine-tuning run.") var finetuneEpochs = 3
     @Option(help: "Seed of the data and the runs.") var seed: UInt64 = 42
 

@@ -258,15 +258,53 @@ extension ModelSpec {
         guard inputDType == .float32 || inputDType == .int64 else {
             throw ModelSpecError.invalidInput(shape: inputShape, reason: "input_dtype must be float32 or int64, got \(inputDType.rawValue)")
         }
+        guard Self.boundedCount(inputShape) != nil else {
+            throw ModelSpecError.invalidInput(shape: inputShape, reason: "more than \(Self.maxElements) elements per sample")
+        }
         var shape = inputShape
         var dtype = inputDType
         for (i, layer) in layers.enumerated() {
             let out = try Self.infer(layer, index: i, input: shape, dtype: dtype)
+            // Bounding every shape and parameter tensor keeps later size arithmetic from overflowing and
+            // turns a hostile config into an error instead of an allocation that cannot succeed.
+            guard Self.boundedCount(out) != nil else {
+                throw ModelSpecError.invalidLayer(index: i, kind: layer.kind, inputShape: shape,
+                                                  reason: "output shape \(out) has more than \(Self.maxElements) elements")
+            }
+            guard Self.boundedCount(Self.parameterShape(layer, input: shape)) != nil else {
+                throw ModelSpecError.invalidLayer(index: i, kind: layer.kind, inputShape: shape,
+                                                  reason: "its weight would have more than \(Self.maxElements) elements")
+            }
             try visit(i, layer, shape, dtype)
             shape = out
             dtype = .float32
         }
         return shape
+    }
+
+    /// Most elements in a per-sample shape or in one parameter tensor.
+    public static let maxElements = 1 << 31
+
+    /// The product of `dims`, or nil when it overflows or exceeds `maxElements`.
+    static func boundedCount(_ dims: [Int]) -> Int? {
+        var n = 1
+        for d in dims {
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, p <= maxElements else { return nil }
+            n = p
+        }
+        return n
+    }
+
+    /// The dims of a layer's largest parameter (empty for a layer without one).
+    static func parameterShape(_ layer: Layer, input s: [Int]) -> [Int] {
+        switch layer {
+        case let .linear(out, _): return [out, s.last ?? 1]
+        case let .conv2d(out, k, _, _, _, groups, _): return [out, s.first.map { $0 / max(groups, 1) } ?? 1, k.h, k.w]
+        case let .layerNorm(shape, _, _, _): return shape ?? []
+        case let .embedding(n, dim, _): return [n, dim]
+        default: return []
+        }
     }
 
     /// Output shape of one layer, or an error naming it.
@@ -286,7 +324,11 @@ extension ModelSpec {
         func positive(_ p: Size2, _ name: String) throws {
             guard p.h > 0 && p.w > 0 else { throw fail("\(name) must be positive, got \(p.h == p.w ? "\(p.h)" : "[\(p.h), \(p.w)]")") }
         }
-        func pooled(_ n: Int, k: Int, st: Int, p: Int, d: Int, ceil: Bool) -> Int {
+        func pooled(_ n: Int, k: Int, st: Int, p: Int, d: Int, ceil: Bool) throws -> Int {
+            // Arguments come from config files: any of them may be huge, so no step may trap.
+            guard n <= maxElements, k <= maxElements, st <= maxElements, p <= maxElements, d <= maxElements else {
+                throw fail("kernel, stride, padding and dilation must be at most \(maxElements)")
+            }
             let span = n + 2 * p - d * (k - 1) - 1
             var o = (ceil ? (span + st - 1) / st : span / st) + 1
             // PyTorch drops a last window that would start inside the right padding.
@@ -305,8 +347,8 @@ extension ModelSpec {
             guard groups >= 1, out > 0, s[0] % groups == 0, out % groups == 0 else {
                 throw fail("in_channels \(s[0]) and out_channels \(out) must be positive and divisible by groups \(groups)")
             }
-            let h = pooled(s[1], k: k.h, st: st.h, p: p.h, d: d.h, ceil: false)
-            let w = pooled(s[2], k: k.w, st: st.w, p: p.w, d: d.w, ceil: false)
+            let h = try pooled(s[1], k: k.h, st: st.h, p: p.h, d: d.h, ceil: false)
+            let w = try pooled(s[2], k: k.w, st: st.w, p: p.w, d: d.w, ceil: false)
             guard h > 0 && w > 0 else { throw fail("kernel does not fit: output would be \(out)×\(h)×\(w)") }
             return [out, h, w]
         case let .batchNorm1d(eps, momentum, _, _):
@@ -345,8 +387,8 @@ extension ModelSpec {
             guard p.h >= 0, p.w >= 0, p.h <= k.h / 2, p.w <= k.w / 2 else {
                 throw fail("padding must be non-negative and at most half of kernel_size")
             }
-            let h = pooled(s[1], k: k.h, st: st.h, p: p.h, d: d.h, ceil: ceil)
-            let w = pooled(s[2], k: k.w, st: st.w, p: p.w, d: d.w, ceil: ceil)
+            let h = try pooled(s[1], k: k.h, st: st.h, p: p.h, d: d.h, ceil: ceil)
+            let w = try pooled(s[2], k: k.w, st: st.w, p: p.w, d: d.w, ceil: ceil)
             guard h > 0 && w > 0 else { throw fail("window does not fit: output would be \(s[0])×\(h)×\(w)") }
             return [s[0], h, w]
         case let .avgPool2d(k, stride, p, ceil, _, divisor):
@@ -357,8 +399,8 @@ extension ModelSpec {
                 throw fail("padding must be non-negative and at most half of kernel_size")
             }
             if divisor == 0 { throw fail("divisor_override must not be zero") }
-            let h = pooled(s[1], k: k.h, st: st.h, p: p.h, d: 1, ceil: ceil)
-            let w = pooled(s[2], k: k.w, st: st.w, p: p.w, d: 1, ceil: ceil)
+            let h = try pooled(s[1], k: k.h, st: st.h, p: p.h, d: 1, ceil: ceil)
+            let w = try pooled(s[2], k: k.w, st: st.w, p: p.w, d: 1, ceil: ceil)
             guard h > 0 && w > 0 else { throw fail("window does not fit: output would be \(s[0])×\(h)×\(w)") }
             return [s[0], h, w]
         case let .adaptiveAvgPool2d(o):

@@ -56,9 +56,15 @@ enum YAMLReader {
 
     /// The tree under construction: a stack of open lists and mappings.
     private struct Builder {
-        enum Frame {
-            case sequence(ConfigOrigin, [ConfigNode])
-            case mapping(ConfigOrigin, [ConfigNode.Entry], pendingKey: (String, ConfigOrigin)?, keys: Set<String>)
+        /// An open list or mapping. A struct mutated in place through `stack[last]`, so appending
+        /// never copies the items gathered so far (an enum payload would, making a long list quadratic).
+        struct Frame {
+            var origin: ConfigOrigin
+            var isMapping: Bool
+            var items: [ConfigNode] = []
+            var entries: [ConfigNode.Entry] = []
+            var pendingKey: (String, ConfigOrigin)?
+            var keys: Set<String> = []
         }
 
         let source: String
@@ -97,7 +103,7 @@ enum YAMLReader {
 
         /// A collection may not be a mapping key.
         func checkNotKey(_ m: yaml_mark_t) throws {
-            if case let .mapping(_, _, pending, _)? = stack.last, pending == nil {
+            if let top = stack.last, top.isMapping, top.pendingKey == nil {
                 throw fail(.unsupported, m, "mapping keys must be plain strings, not lists or mappings")
             }
         }
@@ -120,19 +126,16 @@ enum YAMLReader {
                 let s = e.data.sequence_start
                 try admit(anchor: s.anchor, tag: s.tag, e.start_mark)
                 try checkNotKey(e.start_mark)
-                try push(.sequence(origin(e.start_mark), []), e.start_mark)
+                try push(Frame(origin: origin(e.start_mark), isMapping: false), e.start_mark)
             case YAML_MAPPING_START_EVENT:
                 let s = e.data.mapping_start
                 try admit(anchor: s.anchor, tag: s.tag, e.start_mark)
                 try checkNotKey(e.start_mark)
-                try push(.mapping(origin(e.start_mark), [], pendingKey: nil, keys: []), e.start_mark)
+                try push(Frame(origin: origin(e.start_mark), isMapping: true), e.start_mark)
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                let node: ConfigNode
-                switch stack.removeLast() {
-                case let .sequence(o, items): node = ConfigNode(value: .sequence(items), origin: o)
-                case let .mapping(o, entries, _, _): node = ConfigNode(value: .mapping(entries), origin: o)
-                }
-                try attach(node, e.start_mark)
+                let f = stack.removeLast()
+                try attach(ConfigNode(value: f.isMapping ? .mapping(f.entries) : .sequence(f.items), origin: f.origin),
+                           e.start_mark)
             default:
                 break
             }
@@ -147,25 +150,23 @@ enum YAMLReader {
 
         /// Adds a finished node to the open collection (or makes it the root).
         mutating func attach(_ node: ConfigNode, _ m: yaml_mark_t) throws {
-            guard let top = stack.popLast() else { root = node; return }
-            switch top {
-            case .sequence(let o, var items):
-                items.append(node)
-                stack.append(.sequence(o, items))
-            case .mapping(let o, var entries, let pending, var keys):
-                if let (key, keyOrigin) = pending {
-                    entries.append(ConfigNode.Entry(key: key, keyOrigin: keyOrigin, value: node))
-                    stack.append(.mapping(o, entries, pendingKey: nil, keys: keys))
-                } else {
-                    guard case let .scalar(key, _) = node.value else {
-                        throw fail(.unsupported, m, "mapping keys must be plain strings")
-                    }
-                    guard keys.insert(key).inserted else {
-                        throw fail(.duplicateKey(key), m, "duplicate key '\(key)'")
-                    }
-                    stack.append(.mapping(o, entries, pendingKey: (key, node.origin), keys: keys))
-                }
+            guard let last = stack.indices.last else { root = node; return }
+            guard stack[last].isMapping else {
+                stack[last].items.append(node)
+                return
             }
+            if let (key, keyOrigin) = stack[last].pendingKey {
+                stack[last].entries.append(ConfigNode.Entry(key: key, keyOrigin: keyOrigin, value: node))
+                stack[last].pendingKey = nil
+                return
+            }
+            guard case let .scalar(key, _) = node.value else {
+                throw fail(.unsupported, m, "mapping keys must be plain strings")
+            }
+            guard stack[last].keys.insert(key).inserted else {
+                throw fail(.duplicateKey(key), m, "duplicate key '\(key)'")
+            }
+            stack[last].pendingKey = (key, node.origin)
         }
     }
 }

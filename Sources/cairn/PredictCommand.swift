@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import Data
 import Foundation
 import Training
 
@@ -24,6 +25,8 @@ struct PredictCommand: ParsableCommand {
         let rows: [[Float]]
         do { rows = try m.predict(images: images.map { URL(fileURLWithPath: $0) }) } catch let e as TrainerError {
             throw CLIError.badInput("\(e)")
+        } catch let e as DataError {
+            throw CLIError.badInput(PredictCommand.naming(e, images: images))
         }
         let names = m.classMap?.names ?? []
         func name(_ i: Int) -> String { i < names.count ? names[i] : "\(i)" }
@@ -41,5 +44,14 @@ struct PredictCommand: ParsableCommand {
             }
         }
         if json { try JSONOutput.print(.array(out)) }
+    }
+
+    /// The error's message with the temporary link `predict` reads through (`NNNNNN-name` in a
+    /// scratch folder) replaced by the image path the user gave.
+    static func naming(_ e: DataError, images: [String]) -> String {
+        let message = "\(e)"
+        guard let link = e.path, let base = link.split(separator: "/").last, base.count > 7,
+              base.dropFirst(6).first == "-", let i = Int(base.prefix(6)), images.indices.contains(i) else { return message }
+        return message.replacingOccurrences(of: link, with: images[i])
     }
 }

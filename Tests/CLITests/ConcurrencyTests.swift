@@ -99,6 +99,7 @@ final class ConcurrencyTests: XCTestCase {
                 switch e {
                 case .missingFile, .missingManifest, .notADirectory, .missingRequiredFile: deletedUnderneath += 1
                 case .io(_, _, let code) where code == ENOENT: deletedUnderneath += 1
+                case .safetensors(.io(_, _, let code)) where code == ENOENT: deletedUnderneath += 1
                 default: bad.append("\(e)")
                 }
             }

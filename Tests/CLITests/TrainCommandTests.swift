@@ -46,3 +46,30 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("config.yaml"), r.stderr)
     }
 }
+
+/// `cairn train` into a directory that holds an earlier run.
+final class TrainCommandRunDirectoryTests: XCTestCase {
+    func testAnEarlierRunsCheckpointsAreNeverMixedInOrDeletedWithoutForce() throws {
+        let tmp = try CLIRunner.temporaryDirectory(self)
+        let data = tmp.appendingPathComponent("data").path
+        XCTAssertEqual(try CLIRunner.run(["data", "shapes", data, "--per-class", "4", "--size", "8", "--seed", "1"]).status, 0)
+        let yaml = tmp.appendingPathComponent("run.yaml")
+        try Data("""
+        model: {input: [1, 8, 8], layers: [flatten, {linear: {out: 3}}]}
+        data: {train: {image_folder: \(data)}, batch_size: 4}
+        optimizer: {name: sgd, lr: 0.1}
+        training: {max_steps: 2}
+        checkpoint: {every_n_steps: 1}
+        """.utf8).write(to: yaml)
+        let run = tmp.appendingPathComponent("run").path
+        XCTAssertEqual(try CLIRunner.run(["train", yaml.path, "--run-dir", run, "--quiet"]).status, 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").sorted()
+        let again = try CLIRunner.run(["train", yaml.path, "--run-dir", run, "--quiet"])
+        XCTAssertEqual(again.status, 2, again.stderr)
+        XCTAssertTrue(again.stderr.contains("cairn resume"), again.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").sorted(), before)
+        let forced = try CLIRunner.run(["train", yaml.path, "--run-dir", run, "--quiet", "--force", "--set", "training.max_steps=1"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { !$0.hasPrefix(".") }.count, 1)
+    }
+}

@@ -94,6 +94,28 @@ final class ModelSpecTests: XCTestCase {
         XCTAssertThrowsError(try ModelSpec(inputShape: [0, 3], layers: []).outputShape())
     }
 
+    func testHugeSizesAreErrorsInsteadOfOverflowTraps() {
+        let big = 1 << 62
+        XCTAssertThrowsError(try ModelSpec(inputShape: [1, big, big], layers: [.flatten()]).outputShape()) { e in
+            guard case .invalidInput? = e as? ModelSpecError else { return XCTFail("\(e)") }
+        }
+        let cases: [(ModelSpec, Int, String)] = [
+            (ModelSpec(inputShape: [64], layers: [.linear(outFeatures: big)]), 0, "output shape"),
+            (ModelSpec(inputShape: [1 << 20], layers: [.linear(outFeatures: 1 << 20)]), 0, "weight"),
+            (ModelSpec(inputShape: [1, 8, 8], layers: [.conv2d(outChannels: 2, kernelSize: 3, dilation: ModelSpec.Size2(big, 1))]),
+             0, "at most"),
+            (ModelSpec(inputShape: [1, 8, 8], layers: [.maxPool2d(kernelSize: 2, stride: ModelSpec.Size2(big, big))]), 0, "at most"),
+            (ModelSpec(inputShape: [1], inputDType: .int64, layers: [.embedding(numEmbeddings: big, embeddingDim: 4)]), 0, "weight"),
+        ]
+        for (spec, index, needle) in cases {
+            XCTAssertThrowsError(try spec.shapes()) { e in
+                guard case let .invalidLayer(i, _, _, reason)? = e as? ModelSpecError else { return XCTFail("\(e)") }
+                XCTAssertEqual(i, index)
+                XCTAssertTrue(reason.contains(needle), "'\(needle)' not in '\(reason)'")
+            }
+        }
+    }
+
     func testJSONFormRoundTripsAndRejectsUnknownKeys() throws {
         let json = """
         {"input_shape": [1, 28, 28], "layers": [

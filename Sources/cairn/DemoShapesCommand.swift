@@ -22,7 +22,7 @@ struct DemoShapesCommand: ParsableCommand {
     @Option(help: "Directory for the data, configs and runs (replaced if it holds an earlier demo).") var dir = "runs/demo"
     @Option(help: "Training images per class (validation gets a quarter as many).") var perClass = 200
     @Option(help: "Epochs of the base run.") var epochs = 6
-    @Option(help: "Epochs of each fine-tuning run.") var finetuneEpochs = 3
+    @Option(help: "Epochs of each fine-tuning run.") var finetuneEpochs = 5
     @Option(help: "Seed of the data and the runs.") var seed: UInt64 = 42
 
     func validate() throws {
@@ -71,8 +71,8 @@ struct DemoShapesCommand: ParsableCommand {
 
     func finetuneConfig(_ root: URL, rehearsal: Bool) -> String {
         """
-        # Fine-tune the base run to 5 classes: new head (old rows kept), convolutions frozen, lower LR\
-        \(rehearsal ? ", 30% old images in every batch." : ", new images only.")
+        # Fine-tune the base run to 5 classes: new head (old rows kept), first conv block frozen, 4x lower
+        # LR for the other pretrained layers\(rehearsal ? ", half of every batch old images." : ", new images only.")
         seed: \(seed + 1)
         \(Self.model)
         data:
@@ -84,11 +84,12 @@ struct DemoShapesCommand: ParsableCommand {
         checkpoint: {every_n_epochs: 1, keep_last: 2}
         finetune:
           from: \(root.path)/base/checkpoints/latest
-          freeze: ["0.*", "1.*", "4.*"]
+          freeze: ["0.*", "1.*"]
           freeze_batchnorm_stats: true
           head: {layer: 9, classes: 5, keep_old_rows: true}
+          lr: {backbone: 0.0005, head: 0.002}
           optimizer_state: reset
-        \(rehearsal ? "  rehearsal: {data: {image_folder: \(root.path)/data/train}, ratio: 0.3}" : "")
+        \(rehearsal ? "  rehearsal: {data: {image_folder: \(root.path)/data/train}, ratio: 0.5}" : "")
         """
     }
 
@@ -168,7 +169,7 @@ struct DemoShapesCommand: ParsableCommand {
             let monitor = ForgettingMonitor(oldClassCount: old, data: val)
             trainer.callbacks.append(monitor)
             try trainer.fit()
-            rows.append((rehearsal ? "rehearsal (30% old)" : "new images only", monitor))
+            rows.append((rehearsal ? "rehearsal (50% old)" : "new images only", monitor))
             print("   \(name): frozen \(tuner.frozen.count) tensors, head \(tuner.classMap?.names.joined(separator: ",") ?? "?")")
         }
 

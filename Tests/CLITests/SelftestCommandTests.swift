@@ -26,7 +26,7 @@ final class SelftestCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
         XCTAssertTrue(r.stdout.contains("exited with status 0"), r.stdout)
         XCTAssertTrue(r.stdout.contains("interrupted + resumed vs uninterrupted: identical"), r.stdout)
-        let table = r.stdout.split(separator: "\n").filter { $0.hasPrefix("new images only") || $0.hasPrefix("rehearsal (30% old)") }
+        let table = r.stdout.split(separator: "\n").filter { $0.hasPrefix("new images only") || $0.hasPrefix("rehearsal (50% old)") }
         XCTAssertEqual(table.count, 2, r.stdout)
         for run in ["base", "base-uninterrupted", "finetune-new-only", "finetune-rehearsal"] {
             let csv = dir.appendingPathComponent(run + "/logs/metrics.csv").path

@@ -177,6 +177,8 @@ public final class CheckpointManager: @unchecked Sendable {
 
     /// Protects `checkpoint` (a directory in this manager's directory) from retention and restores the
     /// schedule's progress from its trainer state, and its best metric from the checkpoints up to that step.
+    /// Then applies retention once, so deletions that a killed process did not get to after its last
+    /// save happen even when the resumed run saves nothing more (it only deletes what the next save would).
     public func markResumed(from checkpoint: URL) throws {
         let url = checkpoint.standardizedFileURL
         guard url.deletingLastPathComponent().path == directory.path else {
@@ -186,11 +188,12 @@ public final class CheckpointManager: @unchecked Sendable {
         // The best value so far is the best among the checkpoints up to the resumed step (cheap: no hashing).
         let earlier = (try? LatestCheckpoint.scan(directory, backend: backend).entries) ?? []
         lock.lock()
-        defer { lock.unlock() }
         resumedFrom = url.lastPathComponent
         _schedule.restoreBest(from: ts.metrics)
         for e in earlier where e.globalStep <= ts.globalStep { _schedule.restoreBest(from: e.metrics) }
         _schedule.recordSave(step: ts.globalStep, epoch: ts.epoch, now: clock(), metrics: ts.metrics)
+        lock.unlock()
+        applyRetention(justWritten: url.lastPathComponent)
     }
 
     /// The name of the checkpoint marked with `markResumed(from:)`.

@@ -27,4 +27,14 @@ final class PickleBox {
     }
 
     var isDict: Bool { kind == .dict || kind == .orderedDict }
+
+    /// Drops every reference the box holds, which breaks any cycle it is part of.
+    func clear() {
+        items = []
+        keys = []
+        values = []
+        keyIndex = [:]
+        attributes = nil
+        converted = nil
+    }
 }

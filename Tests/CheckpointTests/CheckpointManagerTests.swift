@@ -219,6 +219,19 @@ final class CheckpointManagerTests: XCTestCase {
         }
     }
 
+    /// A process killed after renaming its last checkpoint into place but before pruning (found by
+    /// scripts/crash_test.sh): resuming the finished run saves nothing, so resuming itself must prune.
+    func testResumeAppliesRetentionAKilledProcessDidNotGetTo() throws {
+        let dir = try makeTempDirectory(self)
+        let first = try manager(dir)
+        for step in [10, 20, 30] { try first.save(snapshot(step: step), force: true) }
+
+        let m = try manager(dir, schedule: SaveSchedule(everyNSteps: 10), retention: RetentionPolicy(keepLast: 2))
+        try m.markResumed(from: dir.appendingPathComponent("ckpt-0000-000030"))
+        XCTAssertEqual(try names(dir), ["ckpt-0000-000020", "ckpt-0000-000030"])
+        XCTAssertEqual(m.lastRetention?.delete, ["ckpt-0000-000010"])
+    }
+
     func testResumeRestoresBestFromCheckpointsUpToTheResumedStep() throws {
         let dir = try makeTempDirectory(self)
         let w = try manager(dir)

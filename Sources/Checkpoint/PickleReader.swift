@@ -26,6 +26,9 @@ struct PickleReader {
     private var metastack: [[PickleObject]] = []
     private var memo: [UInt32: PickleObject] = [:]
     private var objects = 0
+    /// Every container pushed, so `read` can break reference cycles (a list appended to itself
+    /// through the memo) that would otherwise leak once the reader is gone.
+    private var boxes: [PickleBox] = []
 
     init(bytes: UnsafeRawBufferPointer, file: String, record: String, limits: TorchFile.Limits,
          storageProvider: @escaping StorageProvider) {
@@ -91,6 +94,7 @@ struct PickleReader {
         if objects > limits.maxObjects { throw limit("object count", limits.maxObjects) }
         if stack.count >= limits.maxStackDepth { throw limit("stack size", limits.maxStackDepth) }
         stack.append(o)
+        if case .box(let box) = o { boxes.append(box) }
     }
 
     private mutating func pop() throws -> PickleObject {
@@ -140,6 +144,8 @@ struct PickleReader {
 
     /// Runs the pickle to STOP and returns the converted result.
     mutating func read() throws -> CheckpointValue {
+        // The result holds no boxes, so emptying them all afterwards is safe on success and failure.
+        defer { for box in boxes { box.clear() } }
         guard bytes.count >= 2, bytes[0] == PickleOpcode.proto.rawValue else {
             throw invalid("data.pkl does not start with a PROTO opcode")
         }

@@ -30,14 +30,18 @@ public enum TorchFile {
         public var maxMemoEntries: Int
         /// Most values on the pickle stack at once.
         public var maxStackDepth: Int
+        /// Largest `data.pkl` in bytes: a deflated one is inflated into memory before parsing, so
+        /// this bounds what a zip bomb in its place can allocate (real pickles are a few MB).
+        public var maxPickleBytes: Int
 
         /// Limits; the defaults fit any real checkpoint.
         public init(maxDepth: Int = 1000, maxObjects: Int = 10_000_000, maxMemoEntries: Int = 1_000_000,
-                    maxStackDepth: Int = 1_000_000) {
+                    maxStackDepth: Int = 1_000_000, maxPickleBytes: Int = 1 << 28) {
             self.maxDepth = maxDepth
             self.maxObjects = maxObjects
             self.maxMemoEntries = maxMemoEntries
             self.maxStackDepth = maxStackDepth
+            self.maxPickleBytes = maxPickleBytes
         }
 
         /// The default limits.
@@ -52,7 +56,7 @@ public enum TorchFile {
     public static func read(contentsOf url: URL, device: Device = .cpu, limits: Limits = .default) throws -> CheckpointValue {
         let file = try MappedFile(path: url.path)
         return try withExtendedLifetime(file) {
-            try decode(file.bytes, file: url.path, device: device, limits: limits)
+            try decode(file.bytes, file: url.path, device: device, limits: limits, descriptor: file.descriptor)
         }
     }
 
@@ -62,7 +66,9 @@ public enum TorchFile {
         try bytes.withUnsafeBytes { try decode($0, file: source, device: device, limits: limits) }
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, file: String, device: Device, limits: Limits) throws -> CheckpointValue {
+    /// `descriptor`, when given, is the open file `bytes` maps (large records are read through it).
+    static func decode(_ bytes: UnsafeRawBufferPointer, file: String, device: Device, limits: Limits,
+                       descriptor: Int32? = nil) throws -> CheckpointValue {
         if bytes.starts(with: legacyMagic) { throw TorchFileError.legacyFormat(file: file) }
         if bytes.starts(with: Array("PYTORCH1".utf8)) { throw TorchFileError.previewFormat(file: file) }
         if bytes.count == 0 { throw TorchFileError.notAZipArchive(file: file, reason: "the file is empty") }
@@ -70,7 +76,7 @@ public enum TorchFile {
             // A bare pickle stream: what torch < 1.6 (or _use_new_zipfile_serialization=False) writes.
             throw TorchFileError.legacyFormat(file: file)
         }
-        let zip = try ZipReader(bytes: bytes, file: file)
+        let zip = try ZipReader(bytes: bytes, file: file, descriptor: descriptor)
         guard let first = zip.entries.first else { throw TorchFileError.notAZipArchive(file: file, reason: "the archive has no records") }
         guard let slash = first.name.firstIndex(of: "/") else {
             throw TorchFileError.invalidZip(file: file, offset: first.centralOffset,
@@ -88,6 +94,10 @@ public enum TorchFile {
         guard let pickle = zip.entry(named: prefix + "/data.pkl") else {
             throw TorchFileError.missingRecord(file: file, record: prefix + "/data.pkl")
         }
+        guard pickle.uncompressedSize <= limits.maxPickleBytes else {
+            throw TorchFileError.implausibleSize(file: file, record: pickle.name, declared: UInt64(pickle.uncompressedSize),
+                                                 reason: "a pickle is limited to \(limits.maxPickleBytes) bytes")
+        }
         try checkVersion(zip, prefix: prefix)
         let bigEndian = try readByteOrder(zip, prefix: prefix)
 
@@ -103,7 +113,14 @@ public enum TorchFile {
                 throw TorchFileError.storageSizeMismatch(file: file, record: name, expectedBytes: overflow ? nil : expected,
                                                          foundBytes: entry.uncompressedSize, offset: offset)
             }
-            let s = try zip.withContents(of: entry) { makeStorage($0, dtype: dtype, bigEndian: bigEndian) }
+            let s: Storage
+            if let target = dtype.cairnDType, dtype.elementSize == target.byteSize, !(bigEndian && dtype.elementSize > 1) {
+                // Same layout in the file and in memory: one checked copy straight into the storage.
+                s = Storage(uninitialized: target, count: entry.uncompressedSize / target.byteSize)
+                try withExtendedLifetime(s) { try zip.copyContents(of: entry, to: s.base) }
+            } else {
+                s = try zip.withContents(of: entry) { makeStorage($0, dtype: dtype, bigEndian: bigEndian) }
+            }
             cache[cacheKey] = s
             return s
         }
@@ -212,7 +229,7 @@ public enum TorchFile {
             if !closed { close(fd) }
             if !renamed { unlink(temp) }
         }
-        var sink = FileSink(fd: fd, path: temp)
+        var sink = FileSink(fd: fd, path: temp, writeback: fsync)
         try encode(value, archiveName: archiveName(for: url), serializationID: serializationID, file: path, into: &sink)
         try sink.flush()
         if fsync, systemFsync(fd) != 0 { throw TorchFileError.io(file: temp, operation: "fsync", errno: errno) }

@@ -1,4 +1,10 @@
 import CZlib
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads the records of a zip archive held in memory (a mapping or a buffer), validating every
 /// size and offset against the file before using it (spec §3.4).
@@ -6,7 +12,8 @@ import CZlib
 /// Nothing is allocated from a declared size before it has been checked: entry counts against the
 /// central directory's length, record ranges against the file, and inflated sizes against what
 /// deflate can produce from the compressed bytes. Records are stored (method 0) or deflated
-/// (method 8, inflated never past the declared size); CRC-32 is checked on every read.
+/// (method 8, inflated never past the declared size); CRC-32 is checked on every read, stored
+/// records included (torch skips that check on load; a fused copy-and-checksum keeps it cheap).
 struct ZipReader {
     /// One central-directory entry, with sizes and offsets already bounds-checked.
     struct Entry: Sendable {
@@ -40,10 +47,15 @@ struct ZipReader {
     let entries: [Entry]
     private let index: [String: Int]
 
+    /// The open file `bytes` maps, if any: stored records are then copied out with `pread`.
+    let descriptor: Int32?
+
     /// Parses the central directory of `bytes`; throws naming `file` and the offending offset.
-    init(bytes: UnsafeRawBufferPointer, file: String) throws {
+    /// `descriptor` is the open file `bytes` maps, when there is one.
+    init(bytes: UnsafeRawBufferPointer, file: String, descriptor: Int32? = nil) throws {
         self.file = file
         self.bytes = bytes
+        self.descriptor = descriptor
         let size = bytes.count
         func u16(_ o: Int) -> Int { Int(bytes.loadUnaligned(fromByteOffset: o, as: UInt16.self).littleEndian) }
         func u32(_ o: Int) -> UInt32 { bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian }
@@ -97,6 +109,14 @@ struct ZipReader {
             let c64 = u64(z + 24)
             guard c64 <= UInt64(size / 46) else {
                 throw TorchFileError.invalidZip(file: file, offset: z, reason: "entry count \(c64) cannot fit in the file")
+            }
+            // A narrow field that is not saturated must agree with its zip64 copy; a mismatch is corruption.
+            for (name, narrow, wide, saturated) in [("entry count", UInt64(count), c64, UInt64(0xFFFF)),
+                                                    ("central directory size", cdSize, u64(z + 40), 0xFFFF_FFFF),
+                                                    ("central directory offset", cdOffset, u64(z + 48), 0xFFFF_FFFF)]
+            where narrow != saturated && narrow != wide {
+                throw TorchFileError.invalidZip(file: file, offset: eocd,
+                                                reason: "end record \(name) \(narrow) disagrees with the zip64 end record's \(wide)")
             }
             count = Int(c64)
             cdSize = u64(z + 40)
@@ -238,6 +258,74 @@ struct ZipReader {
             return try body(data)
         }
     }
+
+    /// Copies a stored record's bytes to `destination` (exactly `uncompressedSize` bytes), checking
+    /// its CRC-32 on the way; deflated records are inflated and checked as `withContents` does.
+    ///
+    /// The copy and the checksum run chunk by chunk, so each chunk is checksummed while it is still
+    /// in cache: the record's bytes cross the memory bus once instead of twice. With a descriptor the
+    /// chunks are `pread` from the page cache (no faults on the mapping); large records are split in
+    /// two halves done on two threads, their CRCs joined with `crc32_combine`.
+    func copyContents(of entry: Entry, to destination: UnsafeMutableRawPointer) throws {
+        guard entry.method == 0 else {
+            try withContents(of: entry) { data in
+                if let src = data.baseAddress, data.count > 0 { destination.copyMemory(from: src, byteCount: data.count) }
+            }
+            return
+        }
+        let total = entry.compressedSize
+        let parts = total >= ZipReader.parallelThreshold ? 2 : 1
+        // Each thread writes only its own slot.
+        let crcs = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: parts)
+        let errnos = UnsafeMutableBufferPointer<Int32>.allocate(capacity: parts)
+        defer { crcs.deallocate(); errnos.deallocate() }
+        let run = { (k: Int) in
+            let lo = total / parts * k, hi = k == parts - 1 ? total : total / parts * (k + 1)
+            (crcs[k], errnos[k]) = copyChecksummed(entry, lo..<hi, to: destination)
+        }
+        if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+        if let e = errnos.first(where: { $0 != 0 }) {
+            throw TorchFileError.io(file: file, operation: e == EIO ? "read of '\(entry.name)' (file shrank while reading)"
+                                                                     : "read of '\(entry.name)'", errno: e)
+        }
+        var crc = crcs[0]
+        for k in 1..<parts { crc = CRC32.combine(crc, crcs[k], lengthOfSecond: k == parts - 1 ? total - total / parts * k : total / parts) }
+        guard crc == entry.crc else {
+            throw TorchFileError.crcMismatch(file: file, record: entry.name, expected: entry.crc, found: crc)
+        }
+    }
+
+    /// Copies `range` of a stored record to the same range of `destination`; its CRC-32, and an errno (0 if fine).
+    private func copyChecksummed(_ entry: Entry, _ range: Range<Int>, to destination: UnsafeMutableRawPointer) -> (UInt32, Int32) {
+        var crc: UInt32 = 0
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = min(range.upperBound - at, ZipReader.chunk)
+            let out = destination + at
+            if let fd = descriptor {
+                var got = 0
+                while got < n {
+                    let r = pread(fd, out + got, n - got, off_t(entry.dataOffset + at + got))
+                    if r < 0 {
+                        if errno == EINTR { continue }
+                        return (crc, errno)
+                    }
+                    if r == 0 { return (crc, EIO) }
+                    got += r
+                }
+            } else {
+                out.copyMemory(from: bytes.baseAddress! + entry.dataOffset + at, byteCount: n)
+            }
+            crc = CRC32.checksum(UnsafeRawBufferPointer(start: out, count: n), seed: crc)
+            at += n
+        }
+        return (crc, 0)
+    }
+
+    /// Bytes copied and checksummed at a time: well inside a core's L2 cache.
+    static let chunk = 128 << 10
+    /// Records at least this large are copied by two threads.
+    static let parallelThreshold = 2 << 20
 
     /// The record's bytes as an array.
     func contents(of entry: Entry) throws -> [UInt8] {

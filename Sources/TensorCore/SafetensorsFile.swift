@@ -12,7 +12,9 @@ import Darwin
 /// their element size borrow the mapping (read-only storage: mutation copies first), the others are
 /// copied. The mapping lives until the file value and every tensor borrowing it are gone.
 /// Replacing the file on disk is safe (`Safetensors.write` renames a new file into place), but
-/// truncating it in place while mapped makes later reads fault, as with any mapping.
+/// truncating it in place while mapped makes later reads fault, as with any mapping. With
+/// `mmap: false` the file stays open and each tensor is read into fresh private storage when asked
+/// for (a file truncated meanwhile gives a typed read error instead of a fault).
 public struct SafetensorsFile: @unchecked Sendable {
     /// Where one tensor's bytes are and how to read them.
     public struct TensorInfo: Equatable, Sendable {
@@ -52,12 +54,17 @@ public struct SafetensorsFile: @unchecked Sendable {
     /// Whether tensors may borrow the file bytes instead of copying them.
     var isMemoryMapped: Bool { backing.isMapped }
 
-    /// Opens and validates `url`; with `mmap` the tensors borrow a private read-only mapping, without it the file is read into memory.
+    /// Opens and validates `url`. With `mmap` (the default; `safetensors.torch.load_file` maps too)
+    /// the tensors borrow a private read-only mapping whose pages fault in on first touch (the
+    /// kernel maps 16 at a time; `MADV_POPULATE_READ` up front measured slower); without it
+    /// only the header is read now and each tensor is read (`pread`) into its own private, writable
+    /// storage when asked for, from the file opened here.
     public init(contentsOf url: URL, mmap: Bool = true) throws {
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SafetensorsError.io(file: path, operation: "open", errno: errno) }
-        defer { close(fd) }
+        var keepOpen = false
+        defer { if !keepOpen { close(fd) } }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SafetensorsError.io(file: path, operation: "fstat", errno: errno) }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
@@ -74,9 +81,12 @@ public struct SafetensorsFile: @unchecked Sendable {
         if mmap {
             backing = try Backing(mapping: fd, count: size, file: path)
         } else {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-            backing = Backing(owned: p, count: size)
-            try Self.readFully(fd, into: UnsafeMutableRawBufferPointer(start: p, count: size), at: 0, file: path)
+            // The header is at most `maxHeaderLength` (checked above); tensor data is read later.
+            let headerEnd = 8 + Int(UInt64(littleEndian: prefix))
+            let p = UnsafeMutableRawPointer.allocate(byteCount: headerEnd, alignment: 64)
+            backing = Backing(descriptor: fd, header: p, headerCount: headerEnd, fileSize: size)
+            keepOpen = true
+            try Self.readFully(fd, into: UnsafeMutableRawBufferPointer(start: p, count: headerEnd), at: 0, file: path)
         }
         try self.init(backing: backing, source: path)
     }
@@ -90,7 +100,7 @@ public struct SafetensorsFile: @unchecked Sendable {
     }
 
     private init(backing: Backing, source: String) throws {
-        let header = try Self.parse(backing.bytes, file: source)
+        let header = try Self.parse(backing.bytes, fileSize: backing.fileSize, file: source)
         self.backing = backing
         self.source = source
         self.metadata = header.metadata
@@ -113,19 +123,31 @@ public struct SafetensorsFile: @unchecked Sendable {
     /// The tensor called `name`; throws `missingTensor` naming the key and the file when absent.
     public func tensor(_ name: String) throws -> Tensor {
         guard let i = index[Array(name.utf8)] else { throw SafetensorsError.missingTensor(file: source, name: name) }
-        return makeTensor(infos[i])
+        return try makeTensor(infos[i])
     }
 
     /// All tensors in `names` order.
     public func tensors() throws -> [(name: String, tensor: Tensor)] {
-        infos.map { ($0.name, makeTensor($0)) }
+        try infos.map { ($0.name, try makeTensor($0)) }
     }
 
-    private func makeTensor(_ info: TensorInfo) -> Tensor {
+    private func makeTensor(_ info: TensorInfo) throws -> Tensor {
         let n = info.byteRange.count
         let layout = Layout(shape: info.shape)
         if n == 0 { return Tensor(storage: Storage(dtype: info.dtype, count: 0), layout: layout) }
         let start = dataOffset + info.byteRange.lowerBound
+        if let fd = backing.descriptor {
+            // One kernel copy straight into storage the tensor owns: no file-sized buffer, no second copy.
+            let storage = Storage(uninitialized: info.dtype, count: n / info.dtype.byteSize)
+            try withExtendedLifetime(backing) {
+                try Self.readFully(fd, into: UnsafeMutableRawBufferPointer(start: storage.base, count: n), at: start, file: source)
+            }
+            if info.dtype == .bool {
+                let p = storage.base.assumingMemoryBound(to: UInt8.self)
+                for i in 0..<n where p[i] > 1 { p[i] = 1 }
+            }
+            return Tensor(storage: storage, layout: layout)
+        }
         let src = UnsafeRawBufferPointer(rebasing: backing.bytes[start..<(start + n)])
         // Readers must treat any non-zero BOOL byte as true; normalising keeps `Tensor` bools 0/1.
         let needsNormalising = info.dtype == .bool && src.contains { $0 > 1 }
@@ -200,8 +222,8 @@ extension SafetensorsFile {
     }
 
     /// Runs every check of spec §5 in order over a whole file image.
-    fileprivate static func parse(_ file: UnsafeRawBufferPointer, file path: String) throws -> Header {
-        let size = file.count
+    /// `file` holds at least the prefix and the header; `fileSize` is the whole file's length.
+    fileprivate static func parse(_ file: UnsafeRawBufferPointer, fileSize size: Int, file path: String) throws -> Header {
         guard size >= 8 else { throw SafetensorsError.headerTooSmall(file: path, fileSize: size) }
         let n = UInt64(littleEndian: file.loadUnaligned(as: UInt64.self))
         try checkHeaderLength(n, fileSize: size, file: path)
@@ -439,10 +461,17 @@ extension SafetensorsFile {
     }
 }
 
-/// The file bytes tensors borrow: a private read-only mapping or a heap copy, released with the last user.
+/// Where tensor bytes come from: a private read-only mapping or a heap copy of the whole file
+/// (tensors borrow or copy them), or an open descriptor plus the header (tensors are read on demand).
+/// Released with the last user.
 private final class Backing: @unchecked Sendable {
+    /// The whole file, or only its prefix and header when reading through `descriptor`.
     let bytes: UnsafeRawBufferPointer
     let isMapped: Bool
+    /// Length of the file on disk.
+    let fileSize: Int
+    /// Open for `pread` of tensor data; nil when `bytes` holds the whole file.
+    let descriptor: Int32?
 
     /// Maps `count` bytes of `fd` private and read-only.
     init(mapping fd: Int32, count: Int, file: String) throws {
@@ -452,11 +481,23 @@ private final class Backing: @unchecked Sendable {
         }
         bytes = UnsafeRawBufferPointer(start: p, count: count)
         isMapped = true
+        fileSize = count
+        descriptor = nil
     }
 
     init(owned base: UnsafeMutableRawPointer, count: Int) {
         bytes = UnsafeRawBufferPointer(start: base, count: count)
         isMapped = false
+        fileSize = count
+        descriptor = nil
+    }
+
+    /// Takes ownership of `fd` and of the `headerCount` bytes at `header`.
+    init(descriptor fd: Int32, header: UnsafeMutableRawPointer, headerCount: Int, fileSize: Int) {
+        bytes = UnsafeRawBufferPointer(start: header, count: headerCount)
+        isMapped = false
+        self.fileSize = fileSize
+        descriptor = fd
     }
 
     deinit {
@@ -465,5 +506,6 @@ private final class Backing: @unchecked Sendable {
         } else {
             bytes.baseAddress!.deallocate()
         }
+        if let descriptor { close(descriptor) }
     }
 }

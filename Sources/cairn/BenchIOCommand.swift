@@ -11,14 +11,34 @@ struct BenchIOCommand: ParsableCommand {
         commandName: "io",
         abstract: "Save (with fsync) and load MB/s of safetensors, .pth and checkpoint directories; async-save stall.",
         discussion: """
-        The state dict is the baseline's: 64 float32 tensors totalling --size-mb MiB; each rate is
-        the best of 3 repeats, in MB/s (10^6 bytes). Loads touch every element (a sum), except
-        pth_load which, like torch.load, only reads. checkpoint_load verifies SHA-256 checksums.
-        async_stall_ratio: extra time a loop of 256x256 matmul steps takes while an
-        AsyncCheckpointWriter save is in flight, divided by the time of the same save done
-        synchronously (0 = no stall, 1 = as bad as blocking).
-        With --compare the PyTorch baseline runs with WORKLOADS=io SIZE_MB=N and cairn/torch ratios
-        are printed (above 1: Cairn faster).
+        State dict: the baseline's 64 float32 tensors, --size-mb MiB in all. Each
+        rate is the best of 3 repeats in MB/s (10^6 bytes). Loads touch every
+        element (a sum), except pth_load, which like torch.load only reads.
+        checkpoint_load verifies SHA-256 checksums.
+
+        What each pair runs (Cairn, then PyTorch):
+          safetensors_save  Safetensors.write + fsync (temp file, rename, dir fsync)
+                            save_file + fsync
+          safetensors_load  SafetensorsFile(contentsOf:) + sum: private read-only
+                            mapping, tensors borrow it
+                            load_file + sum: private copy-on-write mapping,
+                            tensors are views of it
+          safetensors_read  SafetensorsFile(contentsOf:, mmap: false) + sum: each
+                            tensor pread into its own storage
+                            load_file(backend="pread") + sum
+          load_mmap_touch   the safetensors mmap load + sum
+                            torch.load(.pth, mmap=True) + sum
+          pth_save          TorchFile.write + fsync (CRC-32 of every record)
+                            torch.save + fsync (CRC-32 of every record)
+          pth_load          TorchFile.read (checks every record's CRC-32)
+                            torch.load(weights_only=True) (checks none)
+
+        async_stall_ratio: extra time a loop of 256x256 matmul steps takes while
+        an AsyncCheckpointWriter save is in flight, over the time of the same save
+        done synchronously (0 = no stall, 1 = as bad as blocking).
+        --compare runs the baseline with WORKLOADS=io SIZE_MB=N, plus a short
+        script for load_file(backend="pread") (skipped if safetensors lacks it),
+        and prints cairn/torch ratios (above 1: Cairn faster).
         Examples:
           cairn bench io --size-mb 64
           cairn bench io --json --compare --baseline ../shared/bench/torch_baseline.py
@@ -32,6 +52,7 @@ struct BenchIOCommand: ParsableCommand {
 
     /// Cairn keys and the baseline keys they compare with.
     static let pairs = [("safetensors_save_MBps", "safetensors_save_MBps"), ("safetensors_load_MBps", "safetensors_load_MBps"),
+                        ("safetensors_read_MBps", "safetensors_load_pread_MBps"),
                         ("load_mmap_touch_MBps", "torch_load_mmap_touch_MBps"), ("pth_save_MBps", "torch_save_MBps"),
                         ("pth_load_MBps", "torch_load_MBps")]
 
@@ -62,6 +83,9 @@ struct BenchIOCommand: ParsableCommand {
         var r: [String: Double] = ["size_MB": Double(nbytes) / 1e6]
         r["safetensors_save_MBps"] = try rate { try Safetensors.write(pairs, metadata: ["format": "pt"], to: st, fsync: true) }
         r["safetensors_load_MBps"] = try rate {
+            for (_, t) in try SafetensorsFile(contentsOf: st).tensors() { _ = Self.sum(t) }
+        }
+        r["safetensors_read_MBps"] = try rate {
             for (_, t) in try SafetensorsFile(contentsOf: st, mmap: false).tensors() { _ = Self.sum(t) }
         }
         r["load_mmap_touch_MBps"] = try rate {
@@ -78,7 +102,8 @@ struct BenchIOCommand: ParsableCommand {
         r["async_stall_ratio"] = try Self.asyncStall(checkpoint, dir: work.appendingPathComponent("async"),
                                                      syncSeconds: Double(nbytes) / saveRate / 1e6)
         if compare {
-            let torch = try Self.runBaseline(script: baseline, sizeMB: sizeMb)
+            var torch = try Self.runBaseline(script: baseline, sizeMB: sizeMb)
+            torch.merge(try Self.runPreadBaseline(dir: work, sizeMB: sizeMb)) { a, _ in a }
             for (k, v) in torch { r["torch_" + k.replacingOccurrences(of: "torch_", with: "")] = v }
             for (mine, theirs) in Self.pairs {
                 if let t = torch[theirs], let m = r[mine], t > 0 { r[mine.replacingOccurrences(of: "_MBps", with: "_ratio")] = m / t }
@@ -90,7 +115,7 @@ struct BenchIOCommand: ParsableCommand {
         }
         print(String(format: "state dict: 64 float32 tensors, %.1f MB", r["size_MB"]!))
         print("metric                     cairn MB/s" + (compare ? "    torch MB/s   ratio" : ""))
-        for key in ["safetensors_save_MBps", "safetensors_load_MBps", "load_mmap_touch_MBps", "pth_save_MBps",
+        for key in ["safetensors_save_MBps", "safetensors_load_MBps", "safetensors_read_MBps", "load_mmap_touch_MBps", "pth_save_MBps",
                     "pth_load_MBps", "checkpoint_save_MBps", "checkpoint_load_MBps"] {
             var line = key.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%11.1f", r[key]!)
             if let theirs = Self.pairs.first(where: { $0.0 == key })?.1,
@@ -135,6 +160,40 @@ struct BenchIOCommand: ParsableCommand {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try writer.finish()
         return max(0, elapsed - Double(steps) * perStep) / syncSeconds
+    }
+
+    /// `load_file(backend="pread")` + sum, which `torch_baseline.py` does not measure: the PyTorch
+    /// side of `safetensors_read` (Cairn's non-mmap load). Prints `{}` when safetensors lacks the backend.
+    static let preadBaseline = """
+    import json, os, time, torch
+    from safetensors.torch import save_file, load_file
+    torch.set_num_threads(int(os.environ.get("THREADS", torch.get_num_threads())))
+    n = int(os.environ["SIZE_MB"]) * 1024 * 1024 // 4 // 64
+    sd = {f"layers.{i}.weight": torch.randn(n) for i in range(64)}
+    nbytes = sum(t.numel() * 4 for t in sd.values())
+    q = os.path.join(os.environ["DIR"], "pread.safetensors")
+    save_file(sd, q)
+    out = {}
+    try:
+        best = 1e9
+        for _ in range(3):
+            t0 = time.perf_counter()
+            [t.sum() for t in load_file(q, backend="pread").values()]
+            best = min(best, time.perf_counter() - t0)
+        out["safetensors_load_pread_MBps"] = nbytes / best / 1e6
+    except TypeError:
+        pass
+    os.remove(q)
+    print(json.dumps(out))
+    """
+
+    /// Runs `preadBaseline` from a file in `dir`; numbers by key.
+    static func runPreadBaseline(dir: URL, sizeMB: Int) throws -> [String: Double] {
+        let script = dir.appendingPathComponent("pread_baseline.py")
+        try preadBaseline.write(to: script, atomically: true, encoding: .utf8)
+        let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "") ?? 2
+        return try TrainBench.runBaseline(script: script.path, threads: threads,
+                                          environment: ["SIZE_MB": String(sizeMB), "DIR": dir.path])
     }
 
     /// Runs the PyTorch baseline's io workload; numbers by key.

@@ -209,6 +209,14 @@ final class PickleReaderTests: XCTestCase {
         }
     }
 
+    func testPickleSizeIsBoundedBeforeItIsRead() {
+        let p = pickle { $0.bytes += [UInt8](repeating: 0x4e, count: 100); $0.stop() }
+        assertTorchFileError(try load(p, limits: TorchFile.Limits(maxStackDepth: 1000, maxPickleBytes: 64))) {
+            if case .implausibleSize("p.pt", let record, _, let reason) = $0 { return record.hasSuffix("data.pkl") && reason.contains("64") }
+            return false
+        }
+    }
+
     // MARK: - Values
 
     func testIntegerEncodings() throws {

@@ -186,6 +186,18 @@ final class ZipReaderTests: XCTestCase {
         }
     }
 
+    func testEndRecordMustAgreeWithTheZip64EndRecord() throws {
+        // A flipped bit in the narrow end record's central directory offset, which the zip64 record overrides.
+        var z = try PickleBuilder().archive()
+        let eocd = z.count - 22
+        XCTAssertNoThrow(try parse(z))
+        z[eocd + 19] ^= 0x40
+        assertTorchFileError(try parse(z)) {
+            if case let .invalidZip("z.pt", offset, reason) = $0 { return offset == eocd && reason.contains("disagrees") }
+            return false
+        }
+    }
+
     func testDeflateBombIsBoundedByTheDeclaredSize() throws {
         let zeros = [UInt8](repeating: 0, count: 4 << 20)
         let bomb = deflate(zeros)
@@ -221,6 +233,52 @@ final class ZipReaderTests: XCTestCase {
         assertTorchFileError(try TorchFile.deserialize(z, source: "c.pt")) {
             if case .crcMismatch("c.pt", "small/data/0", 0x91e79017, _) = $0 { return true }
             return false
+        }
+    }
+
+    func testCRC32OfPiecesMatchesZlibOnLargeInput() {
+        // Longer than a copy chunk, odd length: the fast path, seeding and combining must agree with zlib.
+        let data = (0..<(3 * ZipReader.chunk + 12_345)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let reference = data.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
+        XCTAssertEqual(CRC32.checksum(data), reference)
+        data.withUnsafeBytes { raw in
+            let cut = 100_001
+            let a = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[..<cut]))
+            let b = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[cut...]))
+            XCTAssertEqual(CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[cut...]), seed: a), reference)
+            XCTAssertEqual(CRC32.combine(a, b, lengthOfSecond: raw.count - cut), reference)
+        }
+        XCTAssertTrue(["zlib", "libdeflate"].contains(CRC32.implementation))
+    }
+
+    func testCopyContentsChecksLargeStoredRecords() throws {
+        // Large enough for the two-thread split; flips before, at and after the split point.
+        let data = (0..<(ZipReader.parallelThreshold + 3 * ZipReader.chunk + 77)).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        let dir = try temporaryDirectory(self)
+        for flip in [nil, 5, data.count / 2 - 1, data.count / 2, data.count - 1] {
+            var stored = data
+            if let flip { stored[flip] ^= 0x40 }
+            let zip = RawZip(entries: [.init(name: "a/x", data: stored, crc: CRC32.checksum(data))]).bytes()
+            let path = dir.appendingPathComponent("big.pt").path
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(zip)))
+            let mapped = try MappedFile(path: path)
+            // From memory (memcpy) and from the open file (pread).
+            for descriptor in [nil, mapped.descriptor] {
+                defer { withExtendedLifetime(mapped) {} }
+                let z = try ZipReader(bytes: mapped.bytes, file: "big.pt", descriptor: descriptor)
+                let entry = try XCTUnwrap(z.entry(named: "a/x"))
+                var out = [UInt8](repeating: 0, count: data.count)
+                let copy = { try out.withUnsafeMutableBytes { try z.copyContents(of: entry, to: $0.baseAddress!) } }
+                if flip == nil {
+                    try copy()
+                    XCTAssertEqual(out, data)
+                } else {
+                    assertTorchFileError(try copy()) {
+                        if case .crcMismatch("big.pt", "a/x", CRC32.checksum(data), _) = $0 { return true }
+                        return false
+                    }
+                }
+            }
         }
     }
 

@@ -364,6 +364,36 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(leftovers, ["life.safetensors"], "temporary files left behind")
     }
 
+    func testReadWithoutMmapGivesPrivateWritableTensors() throws {
+        let dir = try temporaryDirectory()
+        let url = dir.appendingPathComponent("r.safetensors")
+        try Safetensors.write(["w": Tensor([1, 2, 3, 4], shape: [2, 2]), "b": Self.tensor(.bool, [2], bytes: [0, 1])],
+                              to: url, fsync: false)
+        let f = try SafetensorsFile(contentsOf: url, mmap: false)
+        XCTAssertFalse(f.isMemoryMapped)
+        var a = try f.tensor("w")
+        let b = try f.tensor("w")
+        XCTAssertFalse(a.storage.isReadOnly)
+        XCTAssertNotEqual(UnsafeRawPointer(a.storage.base), UnsafeRawPointer(b.storage.base), "two reads share storage")
+        a.withMutableFloats { $0[0] = 42 }
+        XCTAssertEqual(a.toArray(), [42, 2, 3, 4])
+        XCTAssertEqual(b.toArray(), [1, 2, 3, 4])
+        XCTAssertEqual(try f.tensor("w").toArray(), [1, 2, 3, 4])
+        XCTAssertEqual(Self.bytes(of: try f.tensor("b")), [0, 1])
+    }
+
+    func testReadWithoutMmapReportsAFileTruncatedAfterOpening() throws {
+        let dir = try temporaryDirectory()
+        let url = dir.appendingPathComponent("t.safetensors")
+        try Safetensors.write(["w": Tensor([Float](repeating: 1, count: 64))], to: url, fsync: false)
+        let f = try SafetensorsFile(contentsOf: url, mmap: false)
+        XCTAssertEqual(truncate(url.path, off_t(f.dataOffset + 16)), 0)
+        XCTAssertThrowsError(try f.tensor("w")) { error in
+            guard case let .io(file, _, _)? = error as? SafetensorsError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, url.path)
+        }
+    }
+
     func testUnalignedDataIsCopied() throws {
         // An unpadded header (other writers may omit padding) puts the F32 data at file offset 8+61.
         let header = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"

@@ -27,9 +27,11 @@ demo: build-release
 test: deps
 	$(SWIFT) test
 
-## Cairn's benchmarks next to the PyTorch baseline, in one run.
+## Cairn's benchmarks next to PyTorch, in one run (about 10 min on 2 cores): train, infer, io,
+## data, resume, scaling, memory and dd; writes the ratio and scaling tables to docs/benchmarks.md.
 bench: build-release deps-python
-	$$($(SWIFT) build -c release --show-bin-path)/cairn bench train --compare
+	$$($(SWIFT) build -c release --show-bin-path)/cairn bench report --out docs/benchmarks.md \
+	  --baseline ../shared/bench/torch_baseline.py --script scripts/torch_bench.py
 
 ## Regenerates the committed PyTorch fixtures.
 fixtures: deps-python

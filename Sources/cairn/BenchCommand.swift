@@ -5,6 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark Cairn (side by side with PyTorch when asked).",
-        subcommands: [BenchTrainCommand.self, BenchIOCommand.self],
+        subcommands: [BenchTrainCommand.self, BenchIOCommand.self, BenchInferCommand.self, BenchDataCommand.self,
+                      BenchResumeCommand.self, BenchScalingCommand.self, BenchMemoryCommand.self, BenchReportCommand.self],
         defaultSubcommand: BenchTrainCommand.self)
 }

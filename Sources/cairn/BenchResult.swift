@@ -1,0 +1,85 @@
+import Checkpoint
+import Foundation
+
+/// One benchmark's numbers by key, printed as a flat JSON object (what `cairn bench report` and the
+/// CLI tests read) or as a plain table; plus the timing and PyTorch-baseline plumbing the
+/// `bench infer|data|resume|scaling|memory` commands share.
+struct BenchResult {
+    /// The numbers, e.g. `mlp_b1_ms`, `torch_mlp_b1_ms`, `mlp_b1_ratio`.
+    var values: [String: Double] = [:]
+
+    /// The number under `key`.
+    subscript(key: String) -> Double? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// Adds `torch_<key>` for every baseline number and `<stem>_ratio` (Cairn over PyTorch) for
+    /// every `keys` entry both sides measured; a ratio below 1 means Cairn is faster for times.
+    mutating func merge(torch: [String: Double], ratios keys: [String]) {
+        for (k, v) in torch { values["torch_" + k] = v }
+        for k in keys {
+            guard let mine = values[k], let theirs = torch[k], theirs > 0 else { continue }
+            values[Self.ratioKey(k)] = mine / theirs
+        }
+    }
+
+    /// `mlp_b1_ms` → `mlp_b1_ratio`.
+    static func ratioKey(_ key: String) -> String {
+        for suffix in ["_ms", "_s", "_MB", "_MBps"] where key.hasSuffix(suffix) {
+            return String(key.dropLast(suffix.count)) + "_ratio"
+        }
+        return key + "_ratio"
+    }
+
+    /// Prints the values as one JSON object with sorted keys, rounded to 4 decimals.
+    func printJSON() throws {
+        try JSONOutput.print(.object(values.mapValues { .number(($0 * 10_000).rounded() / 10_000) }))
+    }
+
+    /// Prints `key  value` lines in key order, for the human-readable form.
+    func printTable(title: String) {
+        print(title)
+        for k in values.keys.sorted() {
+            print(k.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%14.4f", values[k]!))
+        }
+    }
+
+    /// Seconds since an arbitrary start (monotonic).
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// The best (smallest) wall time in seconds of `repeats` runs of `body`.
+    static func best(of repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            let t0 = now()
+            try body()
+            best = min(best, now() - t0)
+        }
+        return best
+    }
+
+    /// Runs `scripts/torch_bench.py` (or `script`) with `WORKLOADS`, `THREADS` and `QUICK` set and
+    /// returns its numbers by key.
+    static func runTorch(script: String, workloads: [String], threads: Int, quick: Bool,
+                         environment: [String: String] = [:]) throws -> [String: Double] {
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw CLIError.failed("the PyTorch benchmark script \(script) does not exist (run from the repository root or pass --script)")
+        }
+        var env = environment
+        env["WORKLOADS"] = workloads.joined(separator: ",")
+        env["QUICK"] = quick ? "1" : "0"
+        return try TrainBench.runBaseline(script: script, threads: threads, environment: env)
+    }
+
+    /// The CPU model name from /proc/cpuinfo ("unknown" elsewhere).
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+}

@@ -390,7 +390,8 @@ public final class Trainer {
         case .from(let u): url = u
         }
         guard let url else { return 0 }
-        let records = try restore(from: url)
+        // `latest()` has just verified every hash, and the locked run directory cannot change under us.
+        let records = try restore(from: url, verified: resume != .from(url))
         if url.standardizedFileURL.deletingLastPathComponent().path == manager.directory.path {
             try manager.markResumed(from: url)
         }
@@ -398,9 +399,10 @@ public final class Trainer {
         return records
     }
 
-    /// Restores everything from the checkpoint at `url`; returns the saved log record count.
-    private func restore(from url: URL) throws -> Int? {
-        let ckpt = try CheckpointStore.load(from: url)
+    /// Restores everything from the checkpoint at `url` (hashes checked unless `verified` already);
+    /// returns the saved log record count.
+    private func restore(from url: URL, verified: Bool = false) throws -> Int? {
+        let ckpt = try CheckpointStore.load(from: url, verify: !verified)
         let ts = ckpt.trainerState
         if ckpt.optimizer == nil, ts.loader == nil {
             throw TrainerError.weightsOnlyCheckpoint(path: url.path)

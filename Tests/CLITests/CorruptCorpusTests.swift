@@ -120,13 +120,20 @@ final class CorruptCorpusTests: XCTestCase {
         return "added \(added.prefix(5)), removed \(removed.prefix(5)), resized \(resized.prefix(5))"
     }
 
+    /// True when this test process (and so the `cairn` built beside it) runs under AddressSanitizer.
+    static let underAddressSanitizer = dlsym(dlopen(nil, RTLD_NOW), "__asan_init") != nil
+
     /// `cairn args…` with `cwd` as working directory, under the address-space limit (prlimit, else
     /// the shell's ulimit) and killed after `killAfter` seconds.
     static func runLimited(_ exe: URL, _ args: [String], cwd: URL) throws -> Outcome {
         let timed = ["timeout", "-s", "KILL", "\(killAfter)", exe.path] + args
         let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let command: [String]
-        if let prlimit {
+        if underAddressSanitizer {
+            // ASan reserves terabytes of shadow address space, so an address-space limit cannot
+            // apply; ASan's own allocator limit (ASAN_OPTIONS allocator_may_return_null) bounds it instead.
+            command = timed
+        } else if let prlimit {
             command = [prlimit, "--as=\(addressSpaceLimit)", "--"] + timed
         } else {
             command = ["/bin/sh", "-c", "ulimit -v \(addressSpaceLimit / 1024) && exec \"$@\"", "sh"] + timed

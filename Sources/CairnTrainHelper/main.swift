@@ -36,20 +36,26 @@ func dataset(_ n: Int) -> TensorDataset {
             }
     return TensorDataset(inputs: x, labels: labels)
 }
-let train = dataset(52), val = dataset(20)
-let model = Sequential(Linear(6, 16, rng: &rng), BatchNorm1d(16), ReLU(), Dropout(p: 0.3, rng: &rng), Linear(16, 3, rng: &rng))
-let optimizer = Adam(model.namedParameters(), lr: 0.01)
-let scheduler = StepLR(optimizer, stepSize: 5, gamma: 0.9)
-let options = TrainerOptions(batchSize: 8, seed: 11, maxSteps: maxSteps, gradClipNorm: 1.0,
-                             checkpoint: .init(everyNSteps: 1, keepLast: 3),
-                             runDirectory: URL(fileURLWithPath: args[1]))
-do {
-    let trainer = try Trainer(model: model, optimizer: optimizer, scheduler: scheduler, trainData: train,
-                              valData: val, options: options)
-    trainer.callbacks = [StepPrinter()]
-    let result = try trainer.fit(resume: .ifAvailable)
-    print("done \(result.globalStep) \(result.stopReason.rawValue)")
-} catch {
-    FileHandle.standardError.write(Data("cairn-train-helper: \(error)\n".utf8))
-    exit(1)
+/// Trains (resuming when the run directory has a checkpoint); objects live in this scope so they are
+/// released before exit, as in `cairn train`.
+func run() -> Int32 {
+    let train = dataset(52), val = dataset(20)
+    let model = Sequential(Linear(6, 16, rng: &rng), BatchNorm1d(16), ReLU(), Dropout(p: 0.3, rng: &rng), Linear(16, 3, rng: &rng))
+    let optimizer = Adam(model.namedParameters(), lr: 0.01)
+    let scheduler = StepLR(optimizer, stepSize: 5, gamma: 0.9)
+    let options = TrainerOptions(batchSize: 8, seed: 11, maxSteps: maxSteps, gradClipNorm: 1.0,
+                                 checkpoint: .init(everyNSteps: 1, keepLast: 3),
+                                 runDirectory: URL(fileURLWithPath: args[1]))
+    do {
+        let trainer = try Trainer(model: model, optimizer: optimizer, scheduler: scheduler, trainData: train,
+                                  valData: val, options: options)
+        trainer.callbacks = [StepPrinter()]
+        let result = try trainer.fit(resume: .ifAvailable)
+        print("done \(result.globalStep) \(result.stopReason.rawValue)")
+        return 0
+    } catch {
+        FileHandle.standardError.write(Data("cairn-train-helper: \(error)\n".utf8))
+        return 1
+    }
 }
+exit(run())

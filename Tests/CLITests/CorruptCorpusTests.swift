@@ -120,8 +120,9 @@ final class CorruptCorpusTests: XCTestCase {
         return "added \(added.prefix(5)), removed \(removed.prefix(5)), resized \(resized.prefix(5))"
     }
 
-    /// True when this test process (and so the `cairn` built beside it) runs under AddressSanitizer.
-    static let underAddressSanitizer = dlsym(dlopen(nil, RTLD_NOW), "__asan_init") != nil
+    /// True when this test process (and so the `cairn` built beside it) runs under AddressSanitizer
+    /// or ThreadSanitizer, whose shadow memory needs terabytes of address space.
+    static let underAddressSanitizer = ["__asan_init", "__tsan_init"].contains { dlsym(dlopen(nil, RTLD_NOW), $0) != nil }
 
     /// `cairn args…` with `cwd` as working directory, under the address-space limit (prlimit, else
     /// the shell's ulimit) and killed after `killAfter` seconds.
@@ -130,8 +131,8 @@ final class CorruptCorpusTests: XCTestCase {
         let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let command: [String]
         if underAddressSanitizer {
-            // ASan reserves terabytes of shadow address space, so an address-space limit cannot
-            // apply; ASan's own allocator limit (ASAN_OPTIONS allocator_may_return_null) bounds it instead.
+            // The sanitizers reserve terabytes of shadow address space, so an address-space limit
+            // cannot apply; the sanitizer allocator's own limits bound memory instead.
             command = timed
         } else if let prlimit {
             command = [prlimit, "--as=\(addressSpaceLimit)", "--"] + timed

@@ -122,7 +122,10 @@ final class CorruptCorpusTests: XCTestCase {
 
     /// True when this test process (and so the `cairn` built beside it) runs under AddressSanitizer
     /// or ThreadSanitizer, whose shadow memory needs terabytes of address space.
-    static let underAddressSanitizer = ["__asan_init", "__tsan_init"].contains { dlsym(dlopen(nil, RTLD_NOW), $0) != nil }
+    static let underAddressSanitizer: Bool = {
+        let runtimes: [String] = ["__asan_init", "__tsan_init"]
+        return runtimes.contains { dlsym(dlopen(nil, RTLD_NOW), $0) != nil }
+    }()
 
     /// `cairn args…` with `cwd` as working directory, under the address-space limit (prlimit, else
     /// the shell's ulimit) and killed after `killAfter` seconds.

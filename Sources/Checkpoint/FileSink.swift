@@ -1,3 +1,4 @@
+import TensorCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,16 +17,14 @@ struct FileSink: ByteSink {
     /// Whether finished pieces are handed to the disk as they are written (before an fsync).
     let writeback: Bool
     private var written = 0
-    private var kicked = 0
-    /// Bytes between writeback requests.
-    private static let writebackPiece = 8 << 20
+    private var requests = Writeback()
 
     /// A sink for `fd`; `writeback` (for files about to be fsynced) starts each 8 MiB's disk write
     /// as soon as it is written (`sync_file_range`), so the fsync at the end has little left to do.
     init(fd: Int32, path: String, writeback: Bool = false) {
         self.fd = fd
         self.path = path
-        self.writeback = writeback && FileSink.syncFileRange != nil
+        self.writeback = writeback && Writeback.isAvailable
         buffer.reserveCapacity(FileSink.capacity)
     }
 
@@ -58,20 +57,9 @@ struct FileSink: ByteSink {
             done += n
             written += n
         }
-        if writeback && written - kicked >= FileSink.writebackPiece {
-            // Advisory: a failure only loses the head start; the fsync reports real errors.
-            _ = FileSink.syncFileRange?(fd, Int64(kicked), Int64(written - kicked), 2 /* SYNC_FILE_RANGE_WRITE */)
-            kicked = written
-        }
+        if writeback { requests.advance(fd, written: written) }
     }
 
-    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-
-    /// Linux's `sync_file_range`, looked up at run time (the Swift Glibc module does not declare it).
-    private static let syncFileRange: SyncFileRange? = {
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
-        return unsafeBitCast(sym, to: SyncFileRange.self)
-    }()
 }
 
 #if canImport(Glibc)

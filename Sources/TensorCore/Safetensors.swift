@@ -127,15 +127,15 @@ public enum Safetensors {
         let file: String
         let writeback: Bool
         private var written = 0
-        private var kicked = 0
+        private var requests = Writeback()
 
-        /// Bytes per `write(2)` and per writeback request.
-        static let piece = 8 << 20
+        /// Bytes per `write(2)`.
+        static let piece = Writeback.piece
 
         init(fd: Int32, file: String, writeback: Bool) {
             self.fd = fd
             self.file = file
-            self.writeback = writeback && Writer.syncFileRange != nil
+            self.writeback = writeback && Writeback.isAvailable
         }
 
         mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -148,21 +148,10 @@ public enum Safetensors {
                 }
                 done += r
                 written += r
-                if writeback && written - kicked >= Writer.piece {
-                    // Advisory: a failure here only loses the head start; fsync reports real errors.
-                    _ = Writer.syncFileRange?(fd, Int64(kicked), Int64(written - kicked), 2 /* SYNC_FILE_RANGE_WRITE */)
-                    kicked = written
-                }
+                if writeback { requests.advance(fd, written: written) }
             }
         }
 
-        private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-
-        /// Linux's `sync_file_range`, looked up at run time (the Swift Glibc module does not declare it).
-        private static let syncFileRange: SyncFileRange? = {
-            guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
-            return unsafeBitCast(sym, to: SyncFileRange.self)
-        }()
     }
 
     private static func sync(_ fd: Int32, file: String) throws {

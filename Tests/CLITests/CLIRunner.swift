@@ -43,14 +43,24 @@ enum CLIRunner {
                     file: file, line: line)
             throw error
         }
+        return try process(exe, args).result
+    }
+
+    /// Runs any executable with `args` (in `cwd` when given, stdin empty), reading stdout and stderr
+    /// concurrently so a full pipe cannot block the child; also says whether a signal ended it and
+    /// how long it took.
+    static func process(_ exe: URL, _ args: [String], cwd: URL? = nil)
+        throws -> (result: Result, signaled: Bool, seconds: Double) {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        let start = DispatchTime.now()
         try p.run()
-        // Read both pipes concurrently so a full stderr buffer cannot block the child.
         var errData = Data()
         let group = DispatchGroup()
         group.enter()
@@ -61,8 +71,10 @@ enum CLIRunner {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return (Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData, as: UTF8.self)),
+                p.terminationReason == .uncaughtSignal, seconds)
     }
 
     /// `/work/shared/specs/fixtures/<relative>`, found from this file's location (Tests/CLITests/ → repo → ../shared).

@@ -146,29 +146,8 @@ final class CorruptCorpusTests: XCTestCase {
     }
 
     static func runProcess(_ exe: URL, _ args: [String], cwd: URL) throws -> Outcome {
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        p.currentDirectoryURL = cwd
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        let start = DispatchTime.now()
-        try p.run()
-        var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return Outcome(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-                       stderr: String(decoding: errData, as: UTF8.self), seconds: seconds)
+        let (r, signaled, seconds) = try CLIRunner.process(exe, args, cwd: cwd)
+        return Outcome(status: r.status, signaled: signaled, stderr: r.stderr, seconds: seconds)
     }
 
     static func python3HasTorch() -> Bool {

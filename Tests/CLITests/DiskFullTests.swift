@@ -22,17 +22,8 @@ final class DiskFullTests: XCTestCase {
 
     func run(_ args: [String], prefix: [String]) throws -> CLIRunner.Result {
         guard !prefix.isEmpty else { return try CLIRunner.run(args) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: prefix[0])
-        p.arguments = Array(prefix.dropFirst()) + [try CLIRunner.executable().path] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLIRunner.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                                stderr: String(decoding: e, as: UTF8.self))
+        return try CLIRunner.process(URL(fileURLWithPath: prefix[0]),
+                                     Array(prefix.dropFirst()) + [try CLIRunner.executable().path] + args).result
     }
 
     func testSaveOntoAFullDiskFailsCleanlyAndKeepsTheLastCheckpoint() throws {

@@ -92,22 +92,11 @@ struct BenchReportCommand: ParsableCommand {
 
     /// Runs `cairn <args>` (this binary) and parses the flat JSON object it prints.
     static func runSection(_ args: [String], threads: Int) throws -> [String: Double] {
-        let p = Process()
-        p.executableURL = ChildRun.executable
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["THREADS"] = String(threads)
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw CLIError.failed("`cairn \(args.joined(separator: " "))` failed (exit \(p.terminationStatus))")
+        let r = try BenchResult.runJSON(ChildRun.executable, args, environment: ["THREADS": String(threads)])
+        guard let values = r.values else {
+            throw CLIError.failed("`cairn \(args.joined(separator: " "))` failed (exit \(r.status))")
         }
-        return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        return values
     }
 
     /// Trimmed stdout of `python3 <args>`, nil when it fails.

@@ -72,6 +72,24 @@ struct BenchResult {
         return try TrainBench.runBaseline(script: script, threads: threads, environment: env)
     }
 
+    /// Runs `exe args…` with `environment` added to this process's, and parses the flat JSON object
+    /// of numbers it prints; `values` is nil when it failed or printed something else.
+    static func runJSON(_ exe: URL, _ args: [String], environment: [String: String])
+        throws -> (status: Int32, values: [String: Double]?) {
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return (p.terminationStatus, nil) }
+        return (0, obj.compactMapValues { ($0 as? NSNumber)?.doubleValue })
+    }
+
     /// The CPU model name from /proc/cpuinfo ("unknown" elsewhere).
     static func cpuModel() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }

@@ -49,24 +49,10 @@ enum TrainBench {
     /// Runs the PyTorch baseline with the same thread count (train workloads unless `environment`
     /// says otherwise) and parses its JSON.
     static func runBaseline(script: String, threads: Int, environment extra: [String: String] = [:]) throws -> [String: Double] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script]
-        var env = ProcessInfo.processInfo.environment
-        env["THREADS"] = String(threads)
-        env["WORKLOADS"] = "train"
-        env.merge(extra) { $1 }
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw BenchError.baselineFailed(script: script, status: p.terminationStatus)
-        }
-        return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        let env = ["THREADS": String(threads), "WORKLOADS": "train"].merging(extra) { $1 }
+        let r = try BenchResult.runJSON(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script], environment: env)
+        guard let values = r.values else { throw BenchError.baselineFailed(script: script, status: r.status) }
+        return values
     }
 }
 

@@ -22,10 +22,13 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fast),
+        // Element-wise C kernels built per instruction set (AVX-512, AVX2+FMA, baseline) and chosen at
+        // load time; contraction off so only the explicit fmaf calls fuse, as in PyTorch's kernels.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["TensorCore"], swiftSettings: fast),
         // -fno-math-errno makes squareRoot() a plain sqrt instruction, so the fused optimizer loops vectorize.
-        .target(name: "Optimizers", dependencies: ["TensorCore", "NN"],
+        .target(name: "Optimizers", dependencies: ["TensorCore", "NN", "CKernels"],
                 swiftSettings: fast + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Checkpoint", dependencies: [

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TensorCore
 import NN
@@ -85,60 +86,18 @@ public class Adam: Optimizer, @unchecked Sendable {
         let gp = OptimizerMath.readPointer(g)
         let mp = OptimizerMath.writePointer(&m), vp = OptimizerMath.writePointer(&v)
         let xp: UnsafeMutablePointer<Float>? = amsgrad ? OptimizerMath.writePointer(&vmax) : nil
-        let k = Kernel(maximize: maximize, coupled: wd != 0 && !decoupled, scaled: wd != 0 && decoupled,
-                       wd: Float(wd), decay: Float(1 - lr * wd), w1: Float(1 - beta1), b2: Float(beta2),
-                       oneMinusB2: Float(1 - beta2), bc2Sqrt: bc2Sqrt, eps: Float(eps), negStep: Float(-stepSize))
+        var k = cairn_adam_params(maximize: maximize ? 1 : 0, coupled: wd != 0 && !decoupled ? 1 : 0,
+                                  scaled: wd != 0 && decoupled ? 1 : 0, wd: Float(wd), decay: Float(1 - lr * wd),
+                                  w1: Float(1 - beta1), b2: Float(beta2), one_minus_b2: Float(1 - beta2),
+                                  bc2_sqrt: bc2Sqrt, eps: Float(eps), neg_step: Float(-stepSize))
         withExtendedLifetime((g, m, v, vmax)) {
             parameter.update { p in
                 guard let pp = p.baseAddress, n > 0 else { return }
-                if let xp { Adam.amsgradLoop(pp, gp, mp, vp, xp, n, k) } else { Adam.loop(pp, gp, mp, vp, n, k) }
+                cairn_adam_update(pp, gp, mp, vp, xp, n, &k)
             }
         }
         state.put("exp_avg", m)
         state.put("exp_avg_sq", v)
         if amsgrad { state.put("max_exp_avg_sq", vmax) }
-    }
-
-    /// Loop-invariant scalars of one Adam update, already rounded to float32 as torch does.
-    struct Kernel {
-        let maximize, coupled, scaled: Bool
-        let wd, decay, w1, b2, oneMinusB2, bc2Sqrt, eps, negStep: Float
-    }
-
-    /// Plain Adam over `n` elements.
-    static func loop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                     _ v: UnsafeMutablePointer<Float>, _ n: Int, _ kernel: Kernel) {
-        body(p, g, m, v, v, n, kernel, amsgrad: false)
-    }
-
-    /// AMSGrad: normalizes by the running maximum `x` of the second moment.
-    static func amsgradLoop(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                            _ v: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ n: Int,
-                            _ kernel: Kernel) {
-        body(p, g, m, v, x, n, kernel, amsgrad: true)
-    }
-
-    /// The fused update; inlined with a constant `amsgrad` so each loop has no conditional store.
-    @inline(__always)
-    private static func body(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                             _ v: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ n: Int,
-                             _ kernel: Kernel, amsgrad: Bool) {
-        let k = kernel  // a local copy: its fields stay in registers instead of being reloaded per element
-        for i in 0..<n {
-            let p0 = p[i], g0 = k.maximize ? -g[i] : g[i]
-            // torch: grad.add(param, alpha=wd) (L2) or param.mul_(1 − lr·wd) (decoupled).
-            let gw = OptimizerMath.fma(p0, k.wd, g0), ps = p0 * k.decay
-            let gi = k.coupled ? gw : g0
-            let pi = k.scaled ? ps : p0
-            let mi = OptimizerMath.lerp(m[i], gi, k.w1)
-            var vi = OptimizerMath.fma(k.oneMinusB2 * gi, gi, v[i] * k.b2)
-            m[i] = mi
-            v[i] = vi
-            if amsgrad {
-                vi = OptimizerMath.maximum(x[i], vi)
-                x[i] = vi
-            }
-            p[i] = pi + (k.negStep * mi) / (vi.squareRoot() / k.bc2Sqrt + k.eps)
-        }
     }
 }

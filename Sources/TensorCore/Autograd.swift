@@ -9,6 +9,8 @@ public final class GradNode: @unchecked Sendable {
     private(set) var rule: ((Tensor) -> [Tensor?])?
     /// Accumulated gradient (leaves only).
     public internal(set) var grad: Tensor?
+    /// Set when a `backward()` without `retainGraph` released this op's rule and inputs.
+    private(set) var freed = false
 
     init(leaf: ()) { op = "leaf"; inputs = []; rule = nil }
     init(op: String, inputs: [GradNode?], rule: @escaping (Tensor) -> [Tensor?]) {
@@ -16,7 +18,17 @@ public final class GradNode: @unchecked Sendable {
     }
 
     /// Whether this node is a leaf (a tensor created by the user, e.g. a parameter).
-    public var isLeaf: Bool { rule == nil }
+    public var isLeaf: Bool { rule == nil && !freed }
+
+    /// Drops the rule and its captured tensors once back-propagated, as torch frees saved tensors:
+    /// the forward activations go, and the parameters' storages are uniquely owned again, so the
+    /// optimizer updates them in place instead of copying them.
+    func release() {
+        guard rule != nil else { return }
+        rule = nil
+        inputs = []
+        freed = true
+    }
 
     /// Adds `g` to this leaf's gradient (PyTorch's accumulation semantics).
     public func accumulate(_ g: Tensor) {
@@ -102,11 +114,14 @@ extension Tensor {
         return r
     }
 
-    /// Back-propagates from this scalar (or with an explicit output gradient) into every leaf.
-    public func backward(_ gradient: Tensor? = nil) {
+    /// Back-propagates from this scalar (or with an explicit output gradient) into every leaf, then
+    /// frees the graph unless `retainGraph` (torch's `retain_graph=True`) asks to keep it.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) {
         guard let root = node else {
             preconditionFailure("backward: tensor of shape \(shape) does not require grad (no leaf in its history)")
         }
+        precondition(!root.freed, "backward: the graph of this \(root.op) result was freed by an earlier backward(); "
+                     + "pass retainGraph: true to that call to back-propagate twice")
         let seed: Tensor
         if let gradient {
             precondition(gradient.shape == shape, "backward: gradient shape \(gradient.shape) != tensor shape \(shape)")
@@ -121,6 +136,8 @@ extension Tensor {
         var stack: [(GradNode, Int)] = [(root, 0)]
         visited.insert(ObjectIdentifier(root))
         while let (n, i) = stack.popLast() {
+            precondition(!n.freed, "backward: this graph goes through a \(n.op) result whose graph an earlier "
+                         + "backward() freed; pass retainGraph: true to that call to back-propagate twice")
             if i < n.inputs.count {
                 stack.append((n, i + 1))
                 if let c = n.inputs[i], visited.insert(ObjectIdentifier(c)).inserted { stack.append((c, 0)) }
@@ -139,7 +156,10 @@ extension Tensor {
                     let k = ObjectIdentifier(c)
                     if let old = grads[k] { grads[k] = old + ig } else { grads[k] = ig }
                 }
+                // Freed as soon as used, so activations go while the backward pass is still running.
+                if !retainGraph { n.release() }
             }
         }
+        if !retainGraph { for n in order { n.release() } }
     }
 }

@@ -138,10 +138,14 @@ extension Kernels {
             // then single vectors and single columns (ILP down the rows).
             let block = 4 * lanes
             let blocked = d1.size / block * block
-            for j in 0..<d1.size {
+            // Eight neighbouring columns at a time, lane l running column j + l's own cascade.
+            for j in stride(from: 0, to: blocked, by: lanes) {
+                let v = vectorCascadeColumns(pi + j, n, d0.inStride)
+                for l in 0..<lanes { po[(j + l) * d1.outStride] += v[l] }
+            }
+            for j in blocked..<d1.size {
                 let col = pi + j
-                let v = j < blocked ? cascade(n) { col[$0 * d0.inStride] } : ilpRowSum(n) { col[$0 * d0.inStride] }
-                po[j * d1.outStride] += v
+                po[j * d1.outStride] += ilpRowSum(n) { col[$0 * d0.inStride] }
             }
         } else if d0.inStride < d1.inStride {
             // scalar_inner_sum: ILP along each row.
@@ -182,6 +186,35 @@ extension Kernels {
         acc.0 += acc.2
         acc.0 += acc.3
         return acc.0
+    }
+
+    /// `cascade(n)` down eight adjacent columns at once (rows `rowStride` apart): lane l of the
+    /// result is bitwise `cascade(n) { col[$0 * rowStride + l] }`, read a row vector at a time.
+    @inline(__always)
+    static func vectorCascadeColumns(_ col: UnsafePointer<Float>, _ n: Int, _ rowStride: Int) -> SIMD8<Float> {
+        let raw = UnsafeRawPointer(col)
+        @inline(__always) func load(_ i: Int) -> SIMD8<Float> {
+            raw.loadUnaligned(fromByteOffset: i * rowStride * 4, as: SIMD8<Float>.self)
+        }
+        let ceilLog2 = n <= 2 ? 1 : (Int.bitWidth - (n - 1).leadingZeroBitCount)
+        let power = Swift.max(4, ceilLog2 / 4)
+        let step = 1 << power, mask = step - 1
+        var c = LaneCascade()
+        var i = 0
+        while i + step <= n {
+            for _ in 0..<step { c.a0 += load(i); i += 1 }
+            c.foldLevel1()
+            if i & (mask << power) != 0 { continue }
+            c.foldLevel2()
+            if i & (mask << (2 * power)) != 0 { continue }
+            c.foldLevel3()
+        }
+        while i < n { c.a0 += load(i); i += 1 }
+        var t = c.a0
+        t += c.a1
+        t += c.a2
+        t += c.a3
+        return t
     }
 
     /// `row_sum`: 4 interleaved partial sums (each a cascade), the tail into the first, then

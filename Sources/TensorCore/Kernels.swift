@@ -1,7 +1,11 @@
+import CKernels
 import Foundation
 
 /// Forward-only float32 loops shared by the differentiable ops (no autodiff here).
 public enum Kernels {
+    /// The instruction set the C kernels (CKernels) run with here: "avx512f", "avx2" or "baseline".
+    public static var isa: String { String(cString: cairn_kernels_isa()) }
+
     /// NumPy/PyTorch broadcasting of two shapes; a precondition names the op when they do not fit.
     public static func broadcastShape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
         let r = max(a.count, b.count)

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 // 2-d convolution as im2col + one OpenBLAS sgemm per group and batch chunk. The column matrix of a
 // chunk holds its images side by side ([Cin·kH·kW, nb·L], L = output pixels per image), so even
@@ -40,19 +41,83 @@ struct ConvGeometry {
         return (Swift.min(lo, out), hi)
     }
 
+    /// `validRange` of every kernel row and column, computed once per call: its integer divisions
+    /// inside the per-channel loops cost more than the copying (measured).
+    func validRanges() -> (rows: [(Int, Int)], cols: [(Int, Int)]) {
+        ((0..<kh).map { ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: $0 * dh) },
+         (0..<kw).map { ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: $0 * dw) })
+    }
+
+    /// Sum of n floats in eight lanes (one output plane of the bias gradient); each plane's sum is
+    /// then accumulated in Double, so the order here only moves the last float bits.
+    @inline(__always)
+    static func planeSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        let raw = UnsafeRawPointer(p)
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n { acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self); i += 8 }
+        var t = acc.sum()
+        while i < n { t += p[i]; i += 1 }
+        return t
+    }
+
+    /// dst[0..<n] = src[0..<n] eight floats at a time: image rows here are short (often 8 to 28
+    /// floats), where a memcpy call or a vectorized loop's alias checks cost more than the copy.
+    @inline(__always)
+    static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        let rd = UnsafeMutableRawPointer(dst), rs = UnsafeRawPointer(src)
+        var i = 0
+        while i + 8 <= n {
+            rd.storeBytes(of: rs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), toByteOffset: i * 4,
+                          as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] = src[i]; i += 1 }
+    }
+
+    /// dst[0..<n] += src[0..<n], eight floats at a time (the adjoint of `copyRow`).
+    @inline(__always)
+    static func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        let rd = UnsafeMutableRawPointer(dst), rs = UnsafeRawPointer(src)
+        var i = 0
+        while i + 8 <= n {
+            let v = rd.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                + rs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rd.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] += src[i]; i += 1 }
+    }
+
     /// Copies images `n0..<n0+nb` of `input` into `cols` ([k, nb·l], zero where the window hits padding).
     func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<Float>) {
+        ConvGeometry.splitImages(nb, work: k * l) { im2col(input, n0: n0, nb: nb, images: $0, into: cols) }
+    }
+
+    /// Runs `body` over image ranges covering `0..<nb`: on both cores when the chunk is large
+    /// (images write disjoint columns, and OpenBLAS's worker only spins between GEMMs meanwhile).
+    static func splitImages(_ nb: Int, work perImage: Int, _ body: (Range<Int>) -> Void) {
+        let parts = nb >= 2 && nb * perImage >= 1 << 17 ? 2 : 1
+        if parts == 1 { body(0..<nb); return }
+        let half = (nb + 1) / 2
+        DispatchQueue.concurrentPerform(iterations: parts) { t in body(t == 0 ? 0..<half : half..<nb) }
+    }
+
+    /// `im2col` of the chunk's images `images` (indices within the chunk).
+    private func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, images: Range<Int>,
+                        into cols: UnsafeMutablePointer<Float>) {
         // Locals, not properties: stores through `cols` would otherwise force reloads of `self`.
         let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
         let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
-        for i in 0..<nb {
+        let (yRanges, xRanges) = validRanges()
+        for i in images {
             for c in 0..<cin {
                 let src = input + ((n0 + i) * cin + c) * hw
                 for ki in 0..<kh {
-                    let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
+                    let (ylo, yhi) = yRanges[ki]
                     for kj in 0..<kw {
-                        let (xlo, xhi) = ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: kj * dw)
+                        let (xlo, xhi) = xRanges[kj]
                         let dst = cols + ((c * kh + ki) * kw + kj) * ld + i * l
                         if xhi <= xlo || yhi <= ylo { dst.update(repeating: 0, count: l); continue }
                         if ylo > 0 { dst.update(repeating: 0, count: ylo * ow) }
@@ -64,8 +129,7 @@ struct ConvGeometry {
                             let s = src + (y * sh - ph + ki * dh) * w + x0
                             for x in 0..<xlo { row[x] = 0 }
                             if sw == 1 {
-                                let r = row + xlo
-                                for x in 0..<(xhi - xlo) { r[x] = s[x] }
+                                ConvGeometry.copyRow(row + xlo, s, xhi - xlo)
                             } else {
                                 var q = s
                                 for x in xlo..<xhi { row[x] = q.pointee; q += sw }
@@ -80,16 +144,23 @@ struct ConvGeometry {
 
     /// Adds the columns `cols` ([k, nb·l]) back onto images `n0..<n0+nb` of `gradInput` (the adjoint of im2col).
     func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, into gradInput: UnsafeMutablePointer<Float>) {
+        ConvGeometry.splitImages(nb, work: k * l) { col2im(cols, n0: n0, nb: nb, images: $0, into: gradInput) }
+    }
+
+    /// `col2im` onto the chunk's images `images` (each image's gradient is written by one thread).
+    private func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, images: Range<Int>,
+                        into gradInput: UnsafeMutablePointer<Float>) {
         let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
         let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
-        for i in 0..<nb {
+        let (yRanges, xRanges) = validRanges()
+        for i in images {
             for c in 0..<cin {
                 let dst = gradInput + ((n0 + i) * cin + c) * hw
                 for ki in 0..<kh {
-                    let (ylo, yhi) = ConvGeometry.validRange(out: oh, size: h, stride: sh, pad: ph, offset: ki * dh)
+                    let (ylo, yhi) = yRanges[ki]
                     for kj in 0..<kw {
-                        let (xlo, xhi) = ConvGeometry.validRange(out: ow, size: w, stride: sw, pad: pw, offset: kj * dw)
+                        let (xlo, xhi) = xRanges[kj]
                         if xhi <= xlo || yhi <= ylo { continue }
                         let src = cols + ((c * kh + ki) * kw + kj) * ld + i * l
                         let x0 = xlo * sw - pw + kj * dw
@@ -97,8 +168,7 @@ struct ConvGeometry {
                             let row = src + y * ow
                             var q = dst + (y * sh - ph + ki * dh) * w + x0
                             if sw == 1 {
-                                let r = row + xlo
-                                for x in 0..<(xhi - xlo) { q[x] += r[x] }
+                                ConvGeometry.addRow(q, row + xlo, xhi - xlo)
                             } else {
                                 for x in xlo..<xhi { q.pointee += row[x]; q += sw }
                             }
@@ -170,17 +240,23 @@ extension Tensor {
         }
     }
 
-    /// Forward pass on contiguous operands; returns the output and, when the batch fit in one chunk
-    /// and `keepColumns`, its column matrix so the weight gradient need not rebuild it.
+    /// Floats of column matrices a conv may keep from forward to backward (64 MiB); above that the
+    /// weight gradient rebuilds them chunk by chunk instead of holding them.
+    static let convCachedColumnsLimit = 16 << 20
+
+    /// Forward pass on contiguous operands; returns the output and, when `keepColumns` and the whole
+    /// batch's columns fit `convCachedColumnsLimit`, each chunk's column matrix, so the weight
+    /// gradient need not rebuild them (as PyTorch's slow_conv2d keeps `finput`).
     private static func convForward(_ g: ConvGeometry, _ x: Tensor, _ wt: Tensor, _ b: Tensor?, budget: Int,
-                                    keepColumns: Bool) -> (Tensor, Storage?) {
+                                    keepColumns: Bool) -> (Tensor, [Storage]?) {
         let out = Storage(uninitialized: .float32, count: g.n * g.cout * g.l)
         let po = out.base.assumingMemoryBound(to: Float.self)
         let result = Tensor(storage: out, layout: Layout(shape: [g.n, g.cout, g.oh, g.ow]))
         if g.n * g.cout * g.l == 0 { return (result, nil) }
         let nbMax = g.chunk(budget: budget)
-        let cols = Storage(uninitialized: .float32, count: g.k * nbMax * g.l)
-        let pc = cols.base.assumingMemoryBound(to: Float.self)
+        let keep = keepColumns && g.k * g.n * g.l <= convCachedColumnsLimit
+        var kept: [Storage] = []
+        var cols = Storage(uninitialized: .float32, count: g.k * nbMax * g.l)
         // One image per chunk lets the GEMM write straight into the output; wider chunks go via scratch.
         let tmp = nbMax > 1 ? Storage(uninitialized: .float32, count: g.cout * nbMax * g.l) : nil
         let pb = b?.floatPointer
@@ -190,6 +266,9 @@ extension Tensor {
             while n0 < g.n {
                 let nb = Swift.min(nbMax, g.n - n0)
                 let ldc = nb * g.l
+                if keep && n0 > 0 { cols = Storage(uninitialized: .float32, count: g.k * nbMax * g.l) }
+                if keep { kept.append(cols) }
+                let pc = cols.base.assumingMemoryBound(to: Float.self)
                 g.im2col(px, n0: n0, nb: nb, into: pc)
                 let dst = tmp.map { $0.base.assumingMemoryBound(to: Float.self) } ?? (po + n0 * g.cout * g.l)
                 if tmp == nil, let pb {
@@ -217,11 +296,11 @@ extension Tensor {
                 n0 += nb
             }
         }
-        return (result, keepColumns && nbMax >= g.n ? cols : nil)
+        return (result, keep ? kept : nil)
     }
 
     /// Gradients of conv2d with respect to its input, weight and bias (only those asked for).
-    private static func convBackward(_ g: ConvGeometry, _ x: Tensor, _ wt: Tensor, _ gout: Tensor, budget: Int, cachedColumns: Storage?,
+    private static func convBackward(_ g: ConvGeometry, _ x: Tensor, _ wt: Tensor, _ gout: Tensor, budget: Int, cachedColumns: [Storage]?,
                                      needInput: Bool, needWeight: Bool, needBias: Bool)
         -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
         let gi = needInput ? Storage(dtype: .float32, count: g.n * g.cin * g.h * g.w) : nil
@@ -234,27 +313,21 @@ extension Tensor {
             let l = g.l, cout = g.cout
             for co in 0..<cout {
                 var acc: Double = 0
-                for i in 0..<g.n {
-                    let p = pg + (i * cout + co) * l
-                    var part: Float = 0
-                    for j in 0..<l { part += p[j] }
-                    acc += Double(part)
-                }
+                for i in 0..<g.n { acc += Double(ConvGeometry.planeSum(pg + (i * cout + co) * l, l)) }
                 ps[co] = Float(acc)
             }
             gb = Tensor(storage: s, layout: Layout(shape: [g.cout]))
         }
         if (needInput || needWeight) && g.n * g.cout * g.l > 0 {
-            let nbMax = cachedColumns != nil ? g.n : g.chunk(budget: budget)
-            let cols = cachedColumns ?? Storage(uninitialized: .float32, count: g.k * nbMax * g.l)
-            let pc = cols.base.assumingMemoryBound(to: Float.self)
-            // The weight gradient reads the columns before the input gradient overwrites them, unless cached.
-            let dcols = needInput && cachedColumns != nil ? Storage(uninitialized: .float32, count: g.k * nbMax * g.l) : cols
-            let pd = dcols.base.assumingMemoryBound(to: Float.self)
+            let nbMax = g.chunk(budget: budget)
+            let scratch = cachedColumns == nil || needInput ? Storage(uninitialized: .float32, count: g.k * nbMax * g.l) : nil
+            // The weight gradient reads a chunk's columns before the input gradient overwrites the
+            // scratch; cached columns are never overwritten (the graph may be back-propagated again).
+            let pd = (scratch ?? cachedColumns![0]).base.assumingMemoryBound(to: Float.self)
             let gT = Storage(uninitialized: .float32, count: g.cout * nbMax * g.l)
             let pt = gT.base.assumingMemoryBound(to: Float.self)
-            withExtendedLifetime((x, wt, gout, cols, dcols, gT)) {
-                var n0 = 0
+            withExtendedLifetime((x, wt, gout, cachedColumns, scratch, gT)) {
+                var n0 = 0, chunkIndex = 0
                 while n0 < g.n {
                     let nb = Swift.min(nbMax, g.n - n0)
                     let ldc = nb * g.l
@@ -267,6 +340,7 @@ extension Tensor {
                         }
                     }
                     if let gw {
+                        let pc = (cachedColumns?[chunkIndex] ?? scratch!).base.assumingMemoryBound(to: Float.self)
                         if cachedColumns == nil { g.im2col(x.floatPointer, n0: n0, nb: nb, into: pc) }
                         let pgw = gw.base.assumingMemoryBound(to: Float.self)
                         for gr in 0..<g.groups {
@@ -287,7 +361,7 @@ extension Tensor {
                         }
                         g.col2im(pd, n0: n0, nb: nb, into: gi.base.assumingMemoryBound(to: Float.self))
                     }
-                    n0 += nb
+                    n0 += nb; chunkIndex += 1
                 }
             }
         }

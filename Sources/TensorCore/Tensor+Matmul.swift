@@ -22,6 +22,20 @@ extension Tensor {
         let bb = b.blasOperand() == nil ? b.contiguousCopy() : b
         let (ta, lda) = aa.blasOperand()!, (tb, ldb) = bb.blasOperand()!
         withExtendedLifetime((aa, bb)) {
+            // A single row or column is a matrix-vector product: sgemv skips sgemm's packing of the
+            // whole matrix, which dominates batch-1 inference. (Output zeroed first for beta 0: some
+            // OpenBLAS versions scale it by beta, and NaN·0 from uninitialized memory is NaN.)
+            if (m == 1 || n == 1) && beta == 0 { c.update(repeating: 0, count: m * n) }
+            if m == 1 {
+                cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, Int32(tb ? n : k), Int32(tb ? k : n), 1,
+                            bb.floatPointer, Int32(ldb), aa.floatPointer, Int32(ta ? lda : 1), beta, c, 1)
+                return
+            }
+            if n == 1 {
+                cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, Int32(ta ? k : m), Int32(ta ? m : k), 1,
+                            aa.floatPointer, Int32(lda), bb.floatPointer, Int32(tb ? 1 : ldb), beta, c, 1)
+                return
+            }
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), 1, aa.floatPointer, Int32(lda), bb.floatPointer, Int32(ldb),
                         beta, c, Int32(n))

@@ -17,6 +17,10 @@ struct PoolGeometry {
     func maxForward(_ range: Range<Int>, _ px: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>,
                     _ pi: UnsafeMutablePointer<Int32>) {
         let h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw, sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw
+        if kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 {
+            maxForward2x2(range, px, po, pi)
+            return
+        }
         for p in range {
             let src = px + p * h * w, dst = po + p * oh * ow, idx = pi + p * oh * ow
             for y in 0..<oh {
@@ -59,6 +63,36 @@ struct PoolGeometry {
                     }
                     dst[y * ow + xo] = m
                     idx[y * ow + xo] = Int32(truncatingIfNeeded: best)
+                }
+            }
+        }
+    }
+
+    /// `maxForward` for the common 2×2, stride-2, unpadded window, unrolled: the same comparisons
+    /// in the same order (first strict maximum wins, the last NaN wins over everything).
+    private func maxForward2x2(_ range: Range<Int>, _ px: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>,
+                               _ pi: UnsafeMutablePointer<Int32>) {
+        let h = h, w = w, oh = oh, ow = ow
+        for p in range {
+            let src = px + p * h * w, dst = po + p * oh * ow, idx = pi + p * oh * ow
+            for y in 0..<oh {
+                let r0 = src + 2 * y * w, r1 = r0 + w
+                let d = dst + y * ow, ix = idx + y * ow
+                let top = Int32(truncatingIfNeeded: 2 * y * w), bottom = top + Int32(truncatingIfNeeded: w)
+                for xo in 0..<ow {
+                    let a = r0[2 * xo], b = r0[2 * xo + 1], c = r1[2 * xo], e = r1[2 * xo + 1]
+                    let x0 = Int32(truncatingIfNeeded: 2 * xo)
+                    var m = -Float.infinity, best = top + x0
+                    if a > m { m = a }
+                    if b > m { m = b; best = top + x0 + 1 }
+                    if c > m { m = c; best = bottom + x0 }
+                    if e > m { m = e; best = bottom + x0 + 1 }
+                    if a.isNaN || b.isNaN || c.isNaN || e.isNaN {
+                        best = e.isNaN ? bottom + x0 + 1 : c.isNaN ? bottom + x0 : b.isNaN ? top + x0 + 1 : top + x0
+                        m = .nan
+                    }
+                    d[xo] = m
+                    ix[xo] = best
                 }
             }
         }
@@ -169,11 +203,14 @@ struct PoolGeometry {
         }
     }
 
+    /// Cores available, read once: asking ProcessInfo on every call measured ~1 % of a CNN step.
+    static let cores = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body` over the planes, split across both cores when each gets at least ~1M element visits
     /// (below that, thread hand-off measured slower than one core on the shared machine).
     func forPlanes(workPerPlane: Int, _ body: (Range<Int>) -> Void) {
         let perWorker = 1 << 20
-        let workers = Swift.min(ProcessInfo.processInfo.activeProcessorCount,
+        let workers = Swift.min(PoolGeometry.cores,
                                 planes * Swift.max(workPerPlane, 1) / perWorker)
         if workers <= 1 { body(0..<planes); return }
         let per = (planes + workers - 1) / workers

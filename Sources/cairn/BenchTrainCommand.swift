@@ -23,17 +23,25 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Threads for BLAS (the baseline uses the same count).") var threads = 2
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
+    @Option(help: "Which workloads to time: all, mlp or cnn (e.g. to profile one under perf).") var workload = "all"
+
+    func validate() throws {
+        guard ["all", "mlp", "cnn"].contains(workload) else {
+            throw ValidationError("--workload must be all, mlp or cnn, got '\(workload)'")
+        }
+    }
 
     func run() throws {
         BLAS.setThreads(threads)
-        let mlp = TrainBench.mlp()
-        let cnn = TrainBench.cnn()
-        var result: [String: Double] = ["mlp_ms_per_step": mlp, "cnn_ms_per_step": cnn, "threads": Double(threads)]
+        var result: [String: Double] = ["threads": Double(threads)]
+        if workload != "cnn" { result["mlp_ms_per_step"] = TrainBench.mlp() }
+        if workload != "mlp" { result["cnn_ms_per_step"] = TrainBench.cnn() }
         if compare {
             let torch = try TrainBench.runBaseline(script: baseline, threads: threads)
             for (k, v) in torch { result["torch_" + k] = v }
-            if let t = torch["mlp_ms_per_step"] { result["mlp_ratio"] = mlp / t }
-            if let t = torch["cnn_ms_per_step"] { result["cnn_ratio"] = cnn / t }
+            for key in ["mlp", "cnn"] {
+                if let t = torch["\(key)_ms_per_step"], let c = result["\(key)_ms_per_step"] { result["\(key)_ratio"] = c / t }
+            }
         }
         if json {
             let keys = result.keys.sorted()
@@ -41,6 +49,7 @@ struct BenchTrainCommand: ParsableCommand {
         } else {
             print("workload                 cairn ms/step" + (compare ? "   torch ms/step   ratio" : ""))
             for (name, key) in [("MLP 784-512-512-10 b128", "mlp"), ("CNN conv-conv-fc b64", "cnn")] {
+                guard result["\(key)_ms_per_step"] != nil else { continue }
                 var line = name.padding(toLength: 25, withPad: " ", startingAt: 0)
                     + String(format: "%13.3f", result["\(key)_ms_per_step"]!)
                 if let t = result["torch_\(key)_ms_per_step"], let r = result["\(key)_ratio"] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TensorCore
 
 extension Cairn {
     /// Parses and runs a subcommand, mapping every thrown error to a message on stderr and an exit
@@ -7,6 +8,8 @@ extension Cairn {
     static func main() {
         // A file-size limit (ulimit -f) must fail the write with EFBIG and a message, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        // Training steps re-allocate the same large buffers; keep them in the heap (see Allocator).
+        Allocator.keepFreedBuffers()
         let status: Int32
         do {
             var command = try parseAsRoot()

@@ -70,6 +70,30 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(x.grad?.toArray(), [1, 1])
     }
 
+    func testBackwardFreesTheGraphUnlessRetained() {
+        // The relu's saved output lives only in the graph once `h` is gone; backward() frees it, as
+        // torch frees saved tensors, so the optimizer can update parameters in place afterwards.
+        var x = Tensor([1, -2, 3], shape: [3]); x.requiresGrad = true
+        weak var saved: Storage?
+        var loss = Tensor(scalar: 0)
+        do {
+            let h = (x * 2).relu()
+            saved = h.storage
+            loss = h.sum()
+        }
+        XCTAssertNotNil(saved, "the graph holds the relu output before backward")
+        loss.backward()
+        XCTAssertNil(saved, "backward() released the relu output")
+        XCTAssertEqual(x.grad?.toArray(), [2, 0, 2])
+
+        // retainGraph keeps it: a second backward accumulates, like retain_graph=True in torch.
+        var y = Tensor([1, -2, 3], shape: [3]); y.requiresGrad = true
+        let l2 = ((y * 2).relu()).sum()
+        l2.backward(retainGraph: true)
+        l2.backward()
+        XCTAssertEqual(y.grad?.toArray(), [4, 0, 4])
+    }
+
     func testDetachAndRequiresGradToggle() {
         var x = Tensor([2, 3])
         x.requiresGrad = true

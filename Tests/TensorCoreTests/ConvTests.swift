@@ -128,6 +128,21 @@ final class ConvTests: XCTestCase {
         }
     }
 
+    func testCachedColumnsSurviveASecondBackward() {
+        // Columns kept from forward (one buffer per chunk here) must not be overwritten by the
+        // input gradient's scratch: back-propagating twice gives exactly twice the gradients.
+        var x = testTensor([3, 2, 6, 6], seed: 11); x.requiresGrad = true
+        var w = testTensor([4, 2, 3, 3], seed: 12); w.requiresGrad = true
+        let gout = testTensor([3, 4, 4, 4], seed: 13)
+        let y = Tensor.conv2d(x, weight: w, bias: nil, stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1,
+                              columnBudget: 2 * 18 * 16)
+        y.backward(gout, retainGraph: true)
+        let once = (x.grad!.toArray(), w.grad!.toArray())
+        y.backward(gout)
+        XCTAssertEqual(x.grad!.toArray(), once.0.map { $0 * 2 })
+        XCTAssertEqual(w.grad!.toArray(), once.1.map { $0 * 2 })
+    }
+
     func testOnlyRequestedGradientsAreComputed() {
         // Input without grad (first layer): the weight gradient alone must still be right.
         let x = testTensor([2, 2, 5, 5], seed: 3)

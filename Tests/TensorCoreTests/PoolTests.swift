@@ -80,6 +80,38 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(m.grad?.toArray(), [1, 1, 0, 1])
     }
 
+    func testMaxPool2x2MatchesPyTorchsWindowRule() {
+        // The unrolled 2x2/stride-2 kernel against torch's rule written out: scan each window in
+        // row-major order and take a value when `v > max || isnan(v)`. Ties, -inf and NaNs included.
+        let (n, c, h, w) = (2, 3, 6, 9)  // odd width: the last column is dropped, as in torch
+        let pool: [Float] = [0, 1, 1, 2, -.infinity, .nan, 3, -1]
+        let raw = testValues(n * c * h * w, seed: 7).map { pool[Int(($0 + 1) * 1000) % pool.count] }
+        var x = Tensor(raw, shape: [n, c, h, w]); x.requiresGrad = true
+        let y = Tensor.maxPool2d(x, kernel: (2, 2))
+        XCTAssertEqual(y.shape, [n, c, 3, 4])
+        y.sum().backward()
+        var expected = [Float](), hits = [Float](repeating: 0, count: raw.count)
+        for p in 0..<(n * c) {
+            for oy in 0..<3 {
+                for ox in 0..<4 {
+                    var m = -Float.infinity, best = p * h * w + 2 * oy * w + 2 * ox
+                    for dy in 0..<2 {
+                        for dx in 0..<2 {
+                            let i = p * h * w + (2 * oy + dy) * w + 2 * ox + dx
+                            if raw[i] > m || raw[i].isNaN { m = raw[i]; best = i }
+                        }
+                    }
+                    expected.append(m)
+                    hits[best] += 1
+                }
+            }
+        }
+        let got = y.toArray()
+        XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern))
+        XCTAssertEqual(x.grad?.toArray(), hits)
+        XCTAssertTrue(expected.contains { $0.isNaN } && expected.contains { !$0.isNaN }, "both kinds of window occur")
+    }
+
     func testAvgPoolHandComputed() {
         let include = Tensor.avgPool2d(grid(), kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         assertClose(include.toArray(), [1.7777777910232544, 3.6666667461395264, 3.1111111640930176, 7.666666507720947, 13.0,

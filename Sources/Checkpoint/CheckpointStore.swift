@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TensorCore
 import NN
@@ -98,27 +99,35 @@ public enum CheckpointStore {
     }
 
     /// Writes every file and then the manifest into the (new, empty) directory `dir`.
+    ///
+    /// Each file's SHA-256 is taken from exactly the bytes handed to write(2), computed on a second
+    /// thread while the writes go on, so a save costs about what writing alone costs; `verify` and
+    /// loading hash what is on disk against it.
     static func writeContents(_ checkpoint: Checkpoint, into dir: String, fsync: Bool) throws {
-        var files = [modelFile, trainerStateFile]
-        let format = ["format": "pt"]
-        do {
-            try Safetensors.write(checkpoint.model.pairs.map { (name: $0.0, tensor: $0.1) }, metadata: format,
-                                  to: URL(fileURLWithPath: dir + "/" + modelFile), fsync: fsync)
-            if let opt = checkpoint.optimizer {
-                try Safetensors.write(opt.tensors, metadata: format,
-                                      to: URL(fileURLWithPath: dir + "/" + optimizerTensorsFile), fsync: fsync)
-                try FileIO.write(try JSONFiles.encode(opt.document, file: optimizerFile), to: dir + "/" + optimizerFile, fsync: fsync)
-                files += [optimizerTensorsFile, optimizerFile]
+        var entries: [Manifest.Entry] = []
+        func tensors(_ pairs: [(name: String, tensor: Tensor)], _ file: String) throws {
+            var hasher = SHA256(), size = 0
+            do {
+                try Safetensors.write(pairs, metadata: ["format": "pt"], to: URL(fileURLWithPath: dir + "/" + file),
+                                      fsync: fsync) { bytes in
+                    hasher.update(bufferPointer: bytes)
+                    size += bytes.count
+                }
+            } catch let e as SafetensorsError {
+                throw CheckpointError.safetensors(e)
             }
-        } catch let e as SafetensorsError {
-            throw CheckpointError.safetensors(e)
+            entries.append(Manifest.Entry(path: file, size: size, sha256: FileIO.hex(hasher.finalize())))
         }
-        try FileIO.write(try JSONFiles.encode(checkpoint.trainerState, file: trainerStateFile),
-                         to: dir + "/" + trainerStateFile, fsync: fsync)
-        // Hashing what is now on disk (not what was meant to be written) is what the manifest vouches for.
-        let entries = try files.map { f -> Manifest.Entry in
-            let d = try FileIO.digest(dir + "/" + f)
-            return Manifest.Entry(path: f, size: d.size, sha256: d.sha256)
+        func json(_ bytes: [UInt8], _ file: String) throws {
+            try FileIO.write(bytes, to: dir + "/" + file, fsync: fsync)
+            entries.append(Manifest.Entry(path: file, size: bytes.count, sha256: FileIO.hex(SHA256.hash(data: bytes))))
+        }
+        // Manifest order as before: model, trainer state, optimizer tensors, optimizer document.
+        try tensors(checkpoint.model.pairs.map { (name: $0.0, tensor: $0.1) }, modelFile)
+        try json(try JSONFiles.encode(checkpoint.trainerState, file: trainerStateFile), trainerStateFile)
+        if let opt = checkpoint.optimizer {
+            try tensors(opt.tensors, optimizerTensorsFile)
+            try json(try JSONFiles.encode(opt.document, file: optimizerFile), optimizerFile)
         }
         try FileIO.write(try JSONFiles.encode(Manifest(files: entries), file: Manifest.fileName),
                          to: dir + "/" + Manifest.fileName, fsync: fsync)

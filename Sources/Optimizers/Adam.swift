@@ -86,14 +86,14 @@ public class Adam: Optimizer, @unchecked Sendable {
         let gp = OptimizerMath.readPointer(g)
         let mp = OptimizerMath.writePointer(&m), vp = OptimizerMath.writePointer(&v)
         let xp: UnsafeMutablePointer<Float>? = amsgrad ? OptimizerMath.writePointer(&vmax) : nil
-        var k = cairn_adam_params(maximize: maximize ? 1 : 0, coupled: wd != 0 && !decoupled ? 1 : 0,
+        let k = cairn_adam_params(maximize: maximize ? 1 : 0, coupled: wd != 0 && !decoupled ? 1 : 0,
                                   scaled: wd != 0 && decoupled ? 1 : 0, wd: Float(wd), decay: Float(1 - lr * wd),
                                   w1: Float(1 - beta1), b2: Float(beta2), one_minus_b2: Float(1 - beta2),
                                   bc2_sqrt: bc2Sqrt, eps: Float(eps), neg_step: Float(-stepSize))
         withExtendedLifetime((g, m, v, vmax)) {
             parameter.update { p in
                 guard let pp = p.baseAddress, n > 0 else { return }
-                cairn_adam_update(pp, gp, mp, vp, xp, n, &k)
+                withUnsafePointer(to: k) { cairn_adam_update(pp, gp, mp, vp, xp, n, $0) }
             }
         }
         state.put("exp_avg", m)

@@ -46,10 +46,26 @@ public enum Safetensors {
     /// The bytes go to a temporary file in the same directory that is renamed over `url` at the
     /// end, so a reader never sees a half-written checkpoint and tensors still memory-mapped from
     /// the old file at `url` stay valid. `fsync` flushes the file and its directory before returning.
+    /// `alongside`, when given, receives the file's bytes in order on a second thread while they are
+    /// being written (a checkpoint hashes them there, so hashing costs no extra time); it has
+    /// finished when `write` returns.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]? = nil,
-                             to url: URL, fsync: Bool = true) throws {
+                             to url: URL, fsync: Bool = true,
+                             alongside: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let path = url.path
         let plan = try Plan(tensors, metadata: metadata, file: path)
+        var reader: Thread?
+        let finished = DispatchSemaphore(value: 0)
+        if let alongside {
+            reader = Thread {
+                plan.header.withUnsafeBytes(alongside)
+                for item in plan.items { item.withBytes(alongside) }
+                finished.signal()
+            }
+            reader?.start()
+        }
+        // Waited for on every exit, error or not: `alongside` must not outlive this call.
+        defer { if reader != nil { finished.wait() } }
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

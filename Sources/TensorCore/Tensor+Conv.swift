@@ -284,12 +284,14 @@ extension Tensor {
                 if tmp != nil {
                     // [Cout, nb·L] scratch -> [nb, Cout, L] output, adding the bias on the way.
                     let l = g.l, cout = g.cout
-                    for i in 0..<nb {
-                        for co in 0..<cout {
-                            let s = dst + co * ldc + i * l
-                            let d = po + ((n0 + i) * cout + co) * l
-                            let bv = pb?[co] ?? 0
-                            for j in 0..<l { d[j] = s[j] + bv }
+                    ConvGeometry.splitImages(nb, work: cout * l) { images in
+                        for i in images {
+                            for co in 0..<cout {
+                                let s = dst + co * ldc + i * l
+                                let d = po + ((n0 + i) * cout + co) * l
+                                let bv = pb?[co] ?? 0
+                                for j in 0..<l { d[j] = s[j] + bv }
+                            }
                         }
                     }
                 }
@@ -333,10 +335,11 @@ extension Tensor {
                     let ldc = nb * g.l
                     // [nb, Cout, L] gradient -> [Cout, nb·L], the layout of the forward GEMM's output.
                     let l = g.l, cout = g.cout
-                    for i in 0..<nb {
-                        for co in 0..<cout {
-                            let s = pg + ((n0 + i) * cout + co) * l, d = pt + co * ldc + i * l
-                            for j in 0..<l { d[j] = s[j] }
+                    ConvGeometry.splitImages(nb, work: cout * l) { images in
+                        for i in images {
+                            for co in 0..<cout {
+                                ConvGeometry.copyRow(pt + co * ldc + i * l, pg + ((n0 + i) * cout + co) * l, l)
+                            }
                         }
                     }
                     if let gw {

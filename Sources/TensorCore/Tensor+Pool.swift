@@ -203,14 +203,11 @@ struct PoolGeometry {
         }
     }
 
-    /// Cores available, read once: asking ProcessInfo on every call measured ~1 % of a CNN step.
-    static let cores = ProcessInfo.processInfo.activeProcessorCount
-
-    /// Runs `body` over the planes, split across both cores when each gets at least ~1M element visits
+    /// Runs `body` over the planes, split across both cores when each gets at least ~256K element visits
     /// (below that, thread hand-off measured slower than one core on the shared machine).
     func forPlanes(workPerPlane: Int, _ body: (Range<Int>) -> Void) {
-        let perWorker = 1 << 20
-        let workers = Swift.min(PoolGeometry.cores,
+        let perWorker = 1 << 18
+        let workers = Swift.min(Kernels.cores,
                                 planes * Swift.max(workPerPlane, 1) / perWorker)
         if workers <= 1 { body(0..<planes); return }
         let per = (planes + workers - 1) / workers

@@ -79,6 +79,9 @@ struct BenchReport {
                         target: "≥ 10 GB/s", met: mmap.map { $0 >= 10_000 }))
         speed("Load \(size) safetensors, full read (no mmap)", "io", "safetensors_read_MBps", "io",
               "torch_safetensors_load_MBps", min: 1.0, refName: "load_file")
+        // The default load_file is a copy-on-write mmap; its own full-read mode is the like-for-like pair.
+        speed("Load \(size) safetensors, full read (no mmap) vs a full read by safetensors", "io", "safetensors_read_MBps", "io",
+              "torch_safetensors_load_pread_MBps", min: 1.0, refName: "load_file(backend=\"pread\")")
         speed(".pth save \(size) + fsync", "io", "pth_save_MBps", "io", "torch_save_MBps", min: 1.0, refName: "torch.save+fsync")
         speed(".pth load \(size)", "io", "pth_load_MBps", "io", "torch_load_MBps", min: 1.0, refName: "torch.load")
         let stall = value("io", "async_stall_ratio")

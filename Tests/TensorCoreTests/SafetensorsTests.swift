@@ -259,6 +259,22 @@ final class SafetensorsTests: XCTestCase {
 
     // MARK: - Round trips
 
+    func testWriteHandsTheExactFileBytesAlongside() throws {
+        // What a checkpoint hashes on the second thread must be the file, byte for byte, in order;
+        // a strided view and a bool tensor with non-0/1 bytes exercise the copied paths.
+        let dir = try temporaryDirectory()
+        let strided = Tensor((0..<24).map(Float.init), shape: [4, 6]).transposed()
+        let flags = Tensor(storage: [UInt8]([0, 7, 1]).withUnsafeBytes { Storage(dtype: .bool, bytes: $0) },
+                           layout: Layout(shape: [3]))
+        let big = Tensor((0..<300_000).map { Float($0 % 97) }, shape: [300_000])
+        let tensors: [(name: String, tensor: Tensor)] = [("a", strided), ("flags", flags), ("big", big)]
+        let url = dir.appendingPathComponent("alongside.safetensors")
+        var seen: [UInt8] = []
+        try Safetensors.write(tensors, metadata: ["k": "v"], to: url) { seen.append(contentsOf: $0) }
+        XCTAssertEqual(seen, try [UInt8](Data(contentsOf: url)))
+        XCTAssertEqual(seen, try Safetensors.serialize(tensors, metadata: ["k": "v"]))
+    }
+
     func testRoundTripEveryDType() throws {
         let dir = try temporaryDirectory()
         var rng = SystemRandomNumberGenerator()

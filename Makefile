@@ -28,8 +28,10 @@ test: deps
 	$(SWIFT) test
 
 ## Cairn's benchmarks next to PyTorch, in one run (about 10 min on 2 cores): train, infer, io,
-## data, resume, scaling, memory and dd; writes the ratio and scaling tables to docs/benchmarks.md.
+## data, resume, scaling, memory and dd; writes the ratio and scaling tables to docs/benchmarks.md,
+## the numbers to docs/benchmarks.json and plots of the sweeps to docs/bench/*.png (matplotlib).
 bench: build-release deps-python
+	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
 	$$($(SWIFT) build -c release --show-bin-path)/cairn bench report --out docs/benchmarks.md \
 	  --baseline ../shared/bench/torch_baseline.py --script scripts/torch_bench.py
 

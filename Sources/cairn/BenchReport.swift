@@ -20,6 +20,8 @@ struct BenchReport {
     var torchVersion = ""
     /// Whether matplotlib was importable (the only plotting route considered).
     var plottingAvailable = false
+    /// PNG plots drawn by scripts/plot_bench.py, as paths relative to the Markdown file.
+    var plots: [String] = []
     /// The command line that produced the report.
     var command = "cairn bench report"
     /// When the report was produced.
@@ -135,11 +137,21 @@ struct BenchReport {
         }
         md += detailSections()
         md += "\n## Plots\n\n"
-        md += plottingAvailable
-            ? "matplotlib is importable here, but `cairn bench report` draws no plots yet; the tables above hold the data.\n"
-            : "No plots: matplotlib is not installed on this machine (the only plotting route considered; nothing is "
-              + "installed for it). The scaling tables above hold the same data.\n"
+        if !plots.isEmpty {
+            md += "Drawn by `scripts/plot_bench.py` from `benchmarks.json` (the same numbers as the tables).\n\n"
+            for p in plots { md += "![\((p as NSString).lastPathComponent)](\(p))\n\n" }
+        } else {
+            md += plottingAvailable
+                ? "matplotlib is importable, but scripts/plot_bench.py drew nothing (see the command's stderr); the tables above hold the data.\n"
+                : "No plots: matplotlib is not installed (`make bench` installs it from PyPI). The scaling tables above hold the same data.\n"
+        }
         return md
+    }
+
+    /// Every section's numbers, the input of scripts/plot_bench.py.
+    func jsonData() throws -> Data {
+        let doc = sections.mapValues { $0.mapValues { $0.isFinite ? $0 : 0 } }
+        return try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys])
     }
 
     /// The per-section tables.

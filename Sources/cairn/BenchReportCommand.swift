@@ -8,6 +8,8 @@ struct BenchReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Run all benchmarks (Cairn and PyTorch) and write docs/benchmarks.md.",
         discussion: """
+        Writes the Markdown, the same numbers as JSON beside it (benchmarks.json), and, when matplotlib
+        is importable, PNG plots of the scaling sweeps in bench/ beside it (scripts/plot_bench.py).
         Runs, each as a child process of this binary with --json (so one section's memory cannot
         skew another): train --compare, io --compare (--io-size-mb, default 512), infer --compare,
         data, resume (--resume-size-mb, default 512), scaling --compare (saves up to --max-save-mb,
@@ -24,6 +26,8 @@ struct BenchReportCommand: ParsableCommand {
     @Option(help: "Threads for BLAS and for torch.") var threads = 2
     @Option(help: "Path of shared/bench/torch_baseline.py (train and io baselines).") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Path of scripts/torch_bench.py.") var script = "scripts/torch_bench.py"
+    @Option(help: "Path of scripts/plot_bench.py (draws PNGs into bench/ beside --out when matplotlib is importable).")
+    var plotScript = "scripts/plot_bench.py"
     @Option(help: "State dict size of the io section and of dd, in MiB.") var ioSizeMb = 512
     @Option(help: "Checkpoint size of the resume section, in MiB.") var resumeSizeMb = 512
     @Option(help: "Largest state saved by the scaling section, in MiB.") var maxSaveMb = 1024
@@ -72,9 +76,18 @@ struct BenchReportCommand: ParsableCommand {
         report.durations["dd"] = BenchResult.now() - t0
         report.torchVersion = Self.pythonOutput(["-c", "import torch; print(torch.__version__)"]) ?? ""
         report.plottingAvailable = Self.pythonOutput(["-c", "import matplotlib"]) != nil
-
         let url = URL(fileURLWithPath: out)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // The numbers as JSON beside the Markdown, then the plots drawn from them.
+        let jsonURL = url.deletingPathExtension().appendingPathExtension("json")
+        do { try report.jsonData().write(to: jsonURL, options: .atomic) } catch {
+            throw CLIError.failed("cannot write \(jsonURL.path): \(error)")
+        }
+        if report.plottingAvailable {
+            let plotDir = url.deletingLastPathComponent().appendingPathComponent("bench")
+            let drawn = Self.pythonOutput([plotScript, jsonURL.path, plotDir.path]) ?? ""
+            report.plots = drawn.split(separator: "\n").map { "bench/" + (String($0) as NSString).lastPathComponent }
+        }
         do { try report.markdown().write(to: url, atomically: true, encoding: .utf8) } catch {
             throw CLIError.failed("cannot write \(url.path): \(error)")
         }

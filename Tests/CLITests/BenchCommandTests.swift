@@ -70,9 +70,19 @@ final class BenchCommandTests: XCTestCase {
         let out = dir.appendingPathComponent("docs/benchmarks.md")
         let r = try CLIRunner.run(["bench", "report", "--quick", "--out", out.path, "--dir", dir.path,
                                    "--script", Self.repo.appendingPathComponent("scripts/torch_bench.py").path,
+                                   "--plot-script", Self.repo.appendingPathComponent("scripts/plot_bench.py").path,
                                    "--baseline", Self.repo.appendingPathComponent("../shared/bench/torch_baseline.py").path])
         XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
         let md = try String(contentsOf: out, encoding: .utf8)
+        // The numbers beside it as JSON (the plots' input), one object per section.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("docs/benchmarks.json")))
+        let sections = try XCTUnwrap(json as? [String: [String: Double]])
+        XCTAssertNotNil(sections["scaling"]?["batch16_ms"])
+        XCTAssertNotNil(sections["resume"]?["pos0_resume_s"])
+        // Plots exactly when matplotlib is importable here; each drawn PNG is linked from the Markdown.
+        let pngs = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("docs/bench").path)) ?? []
+        for png in pngs { XCTAssertTrue(md.contains("(bench/\(png))"), png) }
+        XCTAssertEqual(pngs.isEmpty, md.contains("No plots") || md.contains("drew nothing"))
         for text in ["# Benchmarks", "## Targets", "| Benchmark | Cairn | Reference | Result | Target | Met |",
                      "Inference (eval, no grad), MLP, batch 1", "Resume", "images/s", "dd conv=fsync", "CPU: ",
                      "## Scaling: MLP train step against batch size", "## Resume time against position in the epoch",

@@ -96,6 +96,9 @@ final class ConvTests: XCTestCase {
             Case(input: [2, 4, 6, 6], weight: [6, 2, 3, 3], stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 2, bias: true),
             Case(input: [2, 4, 8, 7], weight: [4, 1, 3, 3], stride: (2, 2), padding: (1, 0), dilation: (1, 2), groups: 4, bias: false),
             Case(input: [1, 1, 5, 5], weight: [2, 1, 5, 5], stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1, bias: true),
+            // One input channel, stride 1, unpadded: the direct kernels (rectangular, several images).
+            Case(input: [3, 1, 10, 9], weight: [4, 1, 3, 4], stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1, bias: true),
+            Case(input: [5, 1, 30, 30], weight: [3, 1, 5, 5], stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1, bias: false),
             Case(input: [3, 2, 4, 4], weight: [2, 2, 1, 1], stride: (3, 3), padding: (0, 0), dilation: (1, 1), groups: 1, bias: true),
             Case(input: [2, 1, 3, 3], weight: [1, 1, 3, 3], stride: (1, 1), padding: (4, 4), dilation: (3, 3), groups: 1, bias: false),
         ]

@@ -24,10 +24,19 @@ public final class AsyncCheckpointWriter: @unchecked Sendable {
 
     private let shared = Shared()
 
+    private static let threadKey = "cairn.checkpoint-writer"
+
+    /// Whether the calling code runs on a writer's background thread: a save there hashes on its
+    /// own thread only, leaving the other core to the training step it runs beside.
+    public static var isWriterThread: Bool { Thread.current.threadDictionary[threadKey] as? Bool ?? false }
+
     /// Starts the writer thread (named `name` for debuggers).
     public init(name: String = "cairn.checkpoint-writer") {
         let shared = self.shared
-        let thread = Thread { Self.run(shared) }
+        let thread = Thread {
+            Thread.current.threadDictionary[AsyncCheckpointWriter.threadKey] = true
+            Self.run(shared)
+        }
         thread.name = name
         thread.start()
     }

@@ -46,17 +46,19 @@ public enum Safetensors {
     /// The bytes go to a temporary file in the same directory that is renamed over `url` at the
     /// end, so a reader never sees a half-written checkpoint and tensors still memory-mapped from
     /// the old file at `url` stay valid. `fsync` flushes the file and its directory before returning.
-    /// `alongside`, when given, receives the file's bytes in order on a second thread while they are
-    /// being written (a checkpoint hashes them there, so hashing costs no extra time); it has
-    /// finished when `write` returns.
+    /// `alongside`, when given, receives the file's bytes in order: on a second thread while they
+    /// are being written when `concurrently` (a checkpoint hashes them there, so hashing costs no
+    /// extra time), else on this thread just before each write (one core, for background saves that
+    /// must leave the other to training). Either way it has finished when `write` returns.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]? = nil,
-                             to url: URL, fsync: Bool = true,
+                             to url: URL, fsync: Bool = true, concurrently: Bool = true,
                              alongside: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let path = url.path
         let plan = try Plan(tensors, metadata: metadata, file: path)
         var reader: Thread?
         let finished = DispatchSemaphore(value: 0)
-        if let alongside {
+        let inline = concurrently ? nil : alongside
+        if concurrently, let alongside {
             reader = Thread {
                 plan.header.withUnsafeBytes(alongside)
                 for item in plan.items { item.withBytes(alongside) }
@@ -77,9 +79,9 @@ public enum Safetensors {
             if !renamed { unlink(temp) }
         }
         var writer = Writer(fd: fd, file: temp, writeback: fsync)
-        try plan.header.withUnsafeBytes { try writer.write($0) }
+        try plan.header.withUnsafeBytes { inline?($0); try writer.write($0) }
         for item in plan.items {
-            try item.withBytes { try writer.write($0) }
+            try item.withBytes { inline?($0); try writer.write($0) }
         }
         if fsync { try sync(fd, file: temp) }
         closed = true

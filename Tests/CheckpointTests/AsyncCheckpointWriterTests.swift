@@ -45,6 +45,16 @@ final class AsyncCheckpointWriterTests: XCTestCase {
         XCTAssertEqual(log.all, ["training", "written"])
     }
 
+    func testJobsKnowTheyRunOnTheWriterThread() throws {
+        // A save on the writer thread hashes inline (one core); everywhere else it may use two.
+        XCTAssertFalse(AsyncCheckpointWriter.isWriterThread)
+        let w = AsyncCheckpointWriter()
+        let log = EventLog()
+        try w.submit(label: "a") { log.add(AsyncCheckpointWriter.isWriterThread ? "writer" : "other") }
+        try w.finish()
+        XCTAssertEqual(log.all, ["writer"])
+    }
+
     func testSecondSubmitWaitsForFirst() throws {
         let w = AsyncCheckpointWriter()
         let log = EventLog()

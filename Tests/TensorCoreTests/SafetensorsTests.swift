@@ -269,10 +269,12 @@ final class SafetensorsTests: XCTestCase {
         let big = Tensor((0..<300_000).map { Float($0 % 97) }, shape: [300_000])
         let tensors: [(name: String, tensor: Tensor)] = [("a", strided), ("flags", flags), ("big", big)]
         let url = dir.appendingPathComponent("alongside.safetensors")
-        var seen: [UInt8] = []
-        try Safetensors.write(tensors, metadata: ["k": "v"], to: url) { seen.append(contentsOf: $0) }
-        XCTAssertEqual(seen, try [UInt8](Data(contentsOf: url)))
-        XCTAssertEqual(seen, try Safetensors.serialize(tensors, metadata: ["k": "v"]))
+        for concurrently in [true, false] {
+            var seen: [UInt8] = []
+            try Safetensors.write(tensors, metadata: ["k": "v"], to: url, concurrently: concurrently) { seen.append(contentsOf: $0) }
+            XCTAssertEqual(seen, try [UInt8](Data(contentsOf: url)), "concurrently: \(concurrently)")
+            XCTAssertEqual(seen, try Safetensors.serialize(tensors, metadata: ["k": "v"]))
+        }
     }
 
     func testRoundTripEveryDType() throws {

@@ -4,8 +4,9 @@ import Foundation
 // 2-d convolution as im2col + one OpenBLAS sgemm per group and batch chunk. The column matrix of a
 // chunk holds its images side by side ([Cin·kH·kW, nb·L], L = output pixels per image), so even
 // small layers on small images become one wide GEMM instead of many tiny ones. Chunks keep that
-// buffer near `Tensor.convColumnBudget` floats whatever the batch size. OpenBLAS threads the GEMMs;
-// im2col/col2im stay on one thread (splitting them measured slower on the shared 2-core machine).
+// buffer near `Tensor.convColumnBudget` floats whatever the batch size (with gradients on, each
+// chunk's buffer is kept for the weight gradient, up to `convCachedColumnsLimit`). OpenBLAS threads
+// the GEMMs; im2col, col2im and the layout copies split a chunk's images over both cores.
 
 /// Shape arithmetic of one conv2d call, shared by its forward and backward passes.
 struct ConvGeometry {

@@ -1,5 +1,4 @@
 import CBLAS
-import Foundation
 
 // Matrix products on OpenBLAS sgemm. A transposed view is passed to BLAS as a transpose flag
 // rather than copied, which is what makes the backward passes (A^T·G, G·B^T) cheap.

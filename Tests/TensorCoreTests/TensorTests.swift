@@ -473,6 +473,12 @@ final class TensorTests: XCTestCase {
         assertClose(colm.T.matmul(colm).toArray(), naiveMatmul(colm.toArray(), colm.toArray(), m: 1, k: 4, n: 1), "rowT")
         assertClose(colm.matmul(row).toArray(), naiveMatmul(colm.toArray(), row.toArray(), m: 4, k: 1, n: 4), "outer")
         assertClose(row.T.matmul(colm.T).toArray(), naiveMatmul(row.toArray(), colm.toArray(), m: 4, k: 1, n: 4), "outer T")
+        // Narrow outputs (m ≥ 64, n ≤ 16) are computed as (Bᵀ·Aᵀ)ᵀ; plain and transposed views.
+        let tall = testTensor([70, 6], seed: 16), narrow = testTensor([6, 3], seed: 17)
+        assertClose(tall.matmul(narrow).toArray(), naiveMatmul(tall.toArray(), narrow.toArray(), m: 70, k: 6, n: 3), "narrow")
+        let tallT = testTensor([6, 70], seed: 18).T, narrowT = testTensor([3, 6], seed: 19).T
+        assertClose(tallT.matmul(narrowT).toArray(),
+                    naiveMatmul(tallT.contiguous().toArray(), narrowT.contiguous().toArray(), m: 70, k: 6, n: 3), "narrow, views")
         // Broadcast (stride-0) operand.
         let ex = Tensor([1, 2, 3, 4]).expanded(to: [3, 4])
         assertClose(ex.matmul(b).toArray(), naiveMatmul(ex.contiguous().toArray(), b.toArray(), m: 3, k: 4, n: 5), "expanded")
@@ -521,6 +527,11 @@ final class TensorTests: XCTestCase {
         let xt = testTensor([4, 3], seed: 15).T
         assertClose(Tensor.linear(xt, weight: w, bias: b), xt.matmul(w.T) + b, "transposed input")
         XCTAssertEqual(Tensor.linear(Tensor(zeros: [0, 4]), weight: w, bias: b).shape, [0, 5])
+        // A classifier head (many rows, few outputs): the bias-prefilled (beta 1) narrow path.
+        let xh = testTensor([80, 4], seed: 16), wh = testTensor([3, 4], seed: 17), bh = testTensor([3], seed: 18)
+        let expected = naiveMatmul(xh.toArray(), wh.T.contiguous().toArray(), m: 80, k: 4, n: 3).enumerated()
+            .map { $0.element + bh.toArray()[$0.offset % 3] }
+        assertClose(Tensor.linear(xh, weight: wh, bias: bh).toArray(), expected, "narrow head with bias")
     }
 
     // MARK: checks

@@ -17,7 +17,7 @@ struct PoolGeometry {
     func maxForward(_ range: Range<Int>, _ px: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>,
                     _ pi: UnsafeMutablePointer<Int32>) {
         let h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw, sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw
-        if kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 {
+        if isPlain2x2 {
             maxForward2x2(range, px, po, pi)
             return
         }
@@ -68,6 +68,13 @@ struct PoolGeometry {
         }
     }
 
+    /// Whether every window is a whole 2×2 block at stride 2 (no padding, no dilation, and no
+    /// ceil-mode window hanging over the edge): the windows then tile the input without overlap.
+    var isPlain2x2: Bool {
+        kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1
+            && 2 * oh <= h && 2 * ow <= w
+    }
+
     /// `maxForward` for the common 2×2, stride-2, unpadded window, unrolled: the same comparisons
     /// in the same order (first strict maximum wins, the last NaN wins over everything).
     private func maxForward2x2(_ range: Range<Int>, _ px: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>,
@@ -102,6 +109,24 @@ struct PoolGeometry {
     func maxBackward(_ range: Range<Int>, _ pg: UnsafePointer<Float>, _ pi: UnsafePointer<Int32>,
                      _ pgi: UnsafeMutablePointer<Float>) {
         let hw = h * w, ohw = oh * ow
+        if isPlain2x2 {
+            // Non-overlapping windows: every input element is written once (its window's gradient at
+            // the argmax, 0 elsewhere; rows/columns no window covers get 0), so no zero-fill first.
+            let h = h, w = w, oh = oh, ow = ow
+            for p in range {
+                let d = pgi + p * hw, s = pg + p * ohw, ix = pi + p * ohw
+                for y in 0..<oh {
+                    let top = d + 2 * y * w
+                    for xo in 0..<ow {
+                        top[2 * xo] = 0; top[2 * xo + 1] = 0; top[w + 2 * xo] = 0; top[w + 2 * xo + 1] = 0
+                        d[Int(ix[y * ow + xo])] = s[y * ow + xo]
+                    }
+                    for x in (2 * ow)..<w { top[x] = 0; top[w + x] = 0 }
+                }
+                for x in (2 * oh * w)..<hw { d[x] = 0 }
+            }
+            return
+        }
         for p in range {
             let d = pgi + p * hw, s = pg + p * ohw, ix = pi + p * ohw
             for j in 0..<ohw { d[Int(ix[j])] += s[j] }
@@ -270,7 +295,9 @@ extension Tensor {
         let inShape = input.shape
         return record("maxPool2d", result, inputs: [input]) { grad in
             let gc = grad.contiguous()
-            let gi = Storage(dtype: .float32, count: g.planes * g.h * g.w)
+            // The plain 2×2 backward writes every element itself; other windows accumulate onto zeros.
+            let gi = g.isPlain2x2 ? Storage(uninitialized: .float32, count: g.planes * g.h * g.w)
+                                  : Storage(dtype: .float32, count: g.planes * g.h * g.w)
             withExtendedLifetime((gc, indices)) {
                 let pg = UnsafePointer(gc.floatPointer), pgi = gi.base.assumingMemoryBound(to: Float.self)
                 g.forPlanes(workPerPlane: g.oh * g.ow) { g.maxBackward($0, pg, UnsafePointer(pi), pgi) }

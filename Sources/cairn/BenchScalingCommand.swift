@@ -12,7 +12,7 @@ struct BenchScalingCommand: ParsableCommand {
         abstract: "Train-step time against batch size and hidden width; save time against state size.",
         discussion: """
         Train step: Adam step of the MLP 784-w-w-10 (as in `bench train`), best of 5 repeats of the
-        mean over 10 steps after 3 warm-up steps; batch 16…512 at width 512, width 128…2048 at
+        mean over 10 steps after 10 warm-up steps; batch 16…512 at width 512, width 128…2048 at
         batch 128. Save: Safetensors.write with fsync and CheckpointStore.save (checksums, manifest,
         fsync) of a float32 state dict of 64 tensors, for sizes 16 MiB … --max-save-mb (default
         1024: the 2 GiB point is left out to keep `make bench` within its time budget; pass
@@ -48,7 +48,7 @@ struct BenchScalingCommand: ParsableCommand {
         var r = BenchResult()
         let batches = quick ? [16, 32] : Self.batches
         let widths = quick ? [128, 256] : Self.widths
-        let steps = quick ? 1 : 10, warm = quick ? 1 : 3
+        let steps = quick ? 1 : 10, warm = quick ? 1 : 10
         for b in batches { r["batch\(b)_ms"] = Self.stepMs(width: 512, batch: b, steps: steps, warm: warm) }
         for w in widths { r["width\(w)_ms"] = Self.stepMs(width: w, batch: 128, steps: steps, warm: warm) }
         if compare {

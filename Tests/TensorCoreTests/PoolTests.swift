@@ -83,7 +83,7 @@ final class PoolTests: XCTestCase {
     func testMaxPool2x2MatchesPyTorchsWindowRule() {
         // The unrolled 2x2/stride-2 kernel against torch's rule written out: scan each window in
         // row-major order and take a value when `v > max || isnan(v)`. Ties, -inf and NaNs included.
-        let (n, c, h, w) = (2, 3, 6, 9)  // odd width: the last column is dropped, as in torch
+        let (n, c, h, w) = (2, 3, 7, 9)  // odd sizes: the last row and column are dropped, as in torch
         let pool: [Float] = [0, 1, 1, 2, -.infinity, .nan, 3, -1]
         let raw = testValues(n * c * h * w, seed: 7).map { pool[Int(($0 + 1) * 1000) % pool.count] }
         var x = Tensor(raw, shape: [n, c, h, w]); x.requiresGrad = true
@@ -110,6 +110,14 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern))
         XCTAssertEqual(x.grad?.toArray(), hits)
         XCTAssertTrue(expected.contains { $0.isNaN } && expected.contains { !$0.isNaN }, "both kinds of window occur")
+
+        // Ceil mode on odd sizes adds windows hanging over the edge: the general path, as torch.
+        var e = Tensor((0..<25).map(Float.init), shape: [1, 1, 5, 5]); e.requiresGrad = true
+        let ce = Tensor.maxPool2d(e, kernel: (2, 2), ceilMode: true)
+        XCTAssertEqual(ce.shape, [1, 1, 3, 3])
+        XCTAssertEqual(ce.toArray(), [6, 8, 9, 16, 18, 19, 21, 23, 24])
+        ce.sum().backward()
+        XCTAssertEqual(e.grad!.toArray().enumerated().filter { $0.element == 1 }.map(\.offset), [6, 8, 9, 16, 18, 19, 21, 23, 24])
     }
 
     func testAvgPoolHandComputed() {

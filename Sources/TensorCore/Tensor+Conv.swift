@@ -151,7 +151,7 @@ struct ConvGeometry {
     /// `col2im` onto the chunk's images `images` (each image's gradient is written by one thread).
     private func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, images: Range<Int>,
                         into gradInput: UnsafeMutablePointer<Float>) {
-        let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
+        let cin = cin, h = h, w = w, ow = ow, kh = kh, kw = kw
         let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
         let (yRanges, xRanges) = validRanges()

@@ -112,7 +112,7 @@ struct PoolGeometry {
         if isPlain2x2 {
             // Non-overlapping windows: every input element is written once (its window's gradient at
             // the argmax, 0 elsewhere; rows/columns no window covers get 0), so no zero-fill first.
-            let h = h, w = w, oh = oh, ow = ow
+            let w = w, oh = oh, ow = ow
             for p in range {
                 let d = pgi + p * hw, s = pg + p * ohw, ix = pi + p * ohw
                 for y in 0..<oh {

@@ -210,11 +210,7 @@ extension Kernels {
             c.foldLevel3()
         }
         while i < n { c.a0 += load(i); i += 1 }
-        var t = c.a0
-        t += c.a1
-        t += c.a2
-        t += c.a3
-        return t
+        return c.total
     }
 
     /// `row_sum`: 4 interleaved partial sums (each a cascade), the tail into the first, then

@@ -34,14 +34,20 @@ public enum Kernels {
     /// Cores available, read once (ProcessInfo is slow to ask on every call).
     static let cores = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Runs `body` over `0..<n`: as `0..<split` and `split..<n` on two cores when `parallel` and the
+    /// machine has them, else in one call. The callers' ranges write disjoint memory.
+    @inline(__always)
+    static func inTwo(_ n: Int, split: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+        guard parallel, cores > 1, split > 0, split < n else { body(0..<n); return }
+        DispatchQueue.concurrentPerform(iterations: 2) { t in body(t == 0 ? 0..<split : split..<n) }
+    }
+
     /// Runs `body` over `0..<n`, in two halves on two cores from 2^18 elements: element-wise loops
     /// are memory-bound there, and each core brings its own cache and bandwidth (below that, the
-    /// hand-off costs more than it saves).
+    /// hand-off costs more than it saves). The split is a multiple of 16 floats (vector-aligned).
     @inline(__always)
     static func halves(_ n: Int, _ body: (Range<Int>) -> Void) {
-        guard n >= 1 << 18, cores > 1 else { body(0..<n); return }
-        let half = (n / 2 + 15) & ~15
-        DispatchQueue.concurrentPerform(iterations: 2) { t in body(t == 0 ? 0..<half : half..<n) }
+        inTwo(n, split: (n / 2 + 15) & ~15, parallel: n >= 1 << 18, body)
     }
 
     /// out[i] = f(a[i]) for a float32 tensor of any layout; the result is contiguous.

@@ -1,5 +1,4 @@
 import CBLAS
-import Foundation
 
 // 2-d convolution as im2col + one OpenBLAS sgemm per group and batch chunk. The column matrix of a
 // chunk holds its images side by side ([Cin·kH·kW, nb·L], L = output pixels per image), so even
@@ -98,10 +97,7 @@ struct ConvGeometry {
     /// Runs `body` over image ranges covering `0..<nb`: on both cores when the chunk is large
     /// (images write disjoint columns, and OpenBLAS's worker only spins between GEMMs meanwhile).
     static func splitImages(_ nb: Int, work perImage: Int, _ body: (Range<Int>) -> Void) {
-        let parts = nb >= 2 && nb * perImage >= 1 << 17 ? 2 : 1
-        if parts == 1 { body(0..<nb); return }
-        let half = (nb + 1) / 2
-        DispatchQueue.concurrentPerform(iterations: parts) { t in body(t == 0 ? 0..<half : half..<nb) }
+        Kernels.inTwo(nb, split: (nb + 1) / 2, parallel: nb >= 2 && nb * perImage >= 1 << 17, body)
     }
 
     /// `im2col` of the chunk's images `images` (indices within the chunk).
@@ -326,7 +322,7 @@ extension Tensor {
             let scratch = cachedColumns == nil || needInput ? Storage(uninitialized: .float32, count: g.k * nbMax * g.l) : nil
             // The weight gradient reads a chunk's columns before the input gradient overwrites the
             // scratch; cached columns are never overwritten (the graph may be back-propagated again).
-            let pd = (scratch ?? cachedColumns![0]).base.assumingMemoryBound(to: Float.self)
+            let pd = scratch?.base.assumingMemoryBound(to: Float.self)  // present whenever needInput
             let gT = Storage(uninitialized: .float32, count: g.cout * nbMax * g.l)
             let pt = gT.base.assumingMemoryBound(to: Float.self)
             withExtendedLifetime((x, wt, gout, cachedColumns, scratch, gT)) {
@@ -361,9 +357,9 @@ extension Tensor {
                                         Int32(g.kg), Int32(ldc), Int32(g.coutg), 1,
                                         wt.floatPointer + gr * g.coutg * g.kg, Int32(g.kg),
                                         pt + gr * g.coutg * ldc, Int32(ldc),
-                                        0, pd + gr * g.kg * ldc, Int32(ldc))
+                                        0, pd! + gr * g.kg * ldc, Int32(ldc))
                         }
-                        g.col2im(pd, n0: n0, nb: nb, into: gi.base.assumingMemoryBound(to: Float.self))
+                        g.col2im(pd!, n0: n0, nb: nb, into: gi.base.assumingMemoryBound(to: Float.self))
                     }
                     n0 += nb; chunkIndex += 1
                 }

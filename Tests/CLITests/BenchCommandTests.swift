@@ -104,5 +104,9 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.isEmpty, "\(args)")
         }
+        // An unknown workload is a usage error that names the value and the choices.
+        let r = try CLIRunner.run(["bench", "train", "--workload", "gpu"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("'gpu'") && r.stderr.contains("all, mlp or cnn"), r.stderr)
     }
 }

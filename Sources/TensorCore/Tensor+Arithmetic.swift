@@ -6,21 +6,21 @@ import Foundation
 extension Tensor {
     /// Element-wise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let r = Kernels.binary(a, b, op: "add") { $0 + $1 }
+        let r = Kernels.map(a, b, op: "add", Add())
         let (sa, sb) = (a.shape, b.shape)
         return record("add", r, inputs: [a, b]) { g in [g.sumTo(sa), g.sumTo(sb)] }
     }
 
     /// Element-wise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let r = Kernels.binary(a, b, op: "sub") { $0 - $1 }
+        let r = Kernels.map(a, b, op: "sub", Sub())
         let (sa, sb) = (a.shape, b.shape)
         return record("sub", r, inputs: [a, b]) { g in [g.sumTo(sa), (-g).sumTo(sb)] }
     }
 
     /// Element-wise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let r = Kernels.binary(a, b, op: "mul") { $0 * $1 }
+        let r = Kernels.map(a, b, op: "mul", Mul())
         return record("mul", r, inputs: [a, b]) { g in
             [a.node == nil ? nil : (g * b.detach()).sumTo(a.shape),
              b.node == nil ? nil : (g * a.detach()).sumTo(b.shape)]
@@ -29,7 +29,7 @@ extension Tensor {
 
     /// Element-wise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let r = Kernels.binary(a, b, op: "div") { $0 / $1 }
+        let r = Kernels.map(a, b, op: "div", Div())
         return record("div", r, inputs: [a, b]) { g in
             let bd = b.detach()
             return [a.node == nil ? nil : (g / bd).sumTo(a.shape),
@@ -45,7 +45,7 @@ extension Tensor {
 
     /// Adds a scalar.
     public static func + (a: Tensor, s: Float) -> Tensor {
-        record("add_scalar", Kernels.unary(a) { $0 + s }, inputs: [a]) { g in [g] }
+        record("add_scalar", Kernels.map(a, AddScalar(s: s)), inputs: [a]) { g in [g] }
     }
     /// Adds a scalar.
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
@@ -57,7 +57,7 @@ extension Tensor {
     }
     /// Multiplies by a scalar.
     public static func * (a: Tensor, s: Float) -> Tensor {
-        record("mul_scalar", Kernels.unary(a) { $0 * s }, inputs: [a]) { g in [g * s] }
+        record("mul_scalar", Kernels.map(a, MulScalar(s: s)), inputs: [a]) { g in [g * s] }
     }
     /// Multiplies by a scalar.
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
@@ -113,9 +113,9 @@ extension Tensor {
 
     /// max(x, 0); NaN and -0 pass through unchanged, as in PyTorch.
     public func relu() -> Tensor {
-        let r = Kernels.unary(self) { $0 < 0 ? 0 : $0 }
+        let r = Kernels.map(self, ReLU())
         return Tensor.record("relu", r, inputs: [self]) { g in
-            [Kernels.binary(g, r.detach(), op: "relu_backward") { $1 <= 0 ? 0 : $0 }]
+            [Kernels.map(g, r.detach(), op: "relu_backward", ReLUBackward())]
         }
     }
 
@@ -266,3 +266,15 @@ extension Tensor {
     }
 }
 
+
+// The hot element-wise operations as types, so `Kernels.map` inlines and vectorizes them.
+private struct Add: ElementMap2 { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+private struct Sub: ElementMap2 { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+private struct Mul: ElementMap2 { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+private struct Div: ElementMap2 { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+private struct AddScalar: ElementMap { let s: Float; @inline(__always) func callAsFunction(_ x: Float) -> Float { x + s } }
+private struct MulScalar: ElementMap { let s: Float; @inline(__always) func callAsFunction(_ x: Float) -> Float { x * s } }
+/// max(x, 0) keeping NaN and -0, as PyTorch.
+private struct ReLU: ElementMap { @inline(__always) func callAsFunction(_ x: Float) -> Float { x < 0 ? 0 : x } }
+/// The incoming gradient where the ReLU output is positive (or NaN), else 0.
+private struct ReLUBackward: ElementMap2 { @inline(__always) func callAsFunction(_ g: Float, _ r: Float) -> Float { r <= 0 ? 0 : g } }

@@ -91,7 +91,9 @@ struct ConvGeometry {
 
     /// Copies images `n0..<n0+nb` of `input` into `cols` ([k, nb·l], zero where the window hits padding).
     func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, into cols: UnsafeMutablePointer<Float>) {
-        ConvGeometry.splitImages(nb, work: k * l) { im2col(input, n0: n0, nb: nb, images: $0, into: cols) }
+        Kernels.inTwo(k, split: k / 2, parallel: k >= 2 && nb * k * l >= 1 << 17) {
+            im2col(input, n0: n0, nb: nb, rows: $0, into: cols)
+        }
     }
 
     /// Runs `body` over image ranges covering `0..<nb`: on both cores when the chunk is large
@@ -100,40 +102,39 @@ struct ConvGeometry {
         Kernels.inTwo(nb, split: (nb + 1) / 2, parallel: nb >= 2 && nb * perImage >= 1 << 17, body)
     }
 
-    /// `im2col` of the chunk's images `images` (indices within the chunk).
-    private func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, images: Range<Int>,
+    /// `im2col` of the column-matrix rows `rows` (one row per channel and kernel offset), each
+    /// written start to end across the chunk's images: sequential stores, while the chunk's input
+    /// planes stay in cache (image by image, every row's 256-byte piece landed on a different
+    /// page of a cold buffer, and the stores dominated the step's profile).
+    private func im2col(_ input: UnsafePointer<Float>, n0: Int, nb: Int, rows: Range<Int>,
                         into cols: UnsafeMutablePointer<Float>) {
         // Locals, not properties: stores through `cols` would otherwise force reloads of `self`.
         let cin = cin, h = h, w = w, oh = oh, ow = ow, kh = kh, kw = kw
         let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
         let (yRanges, xRanges) = validRanges()
-        for i in images {
-            for c in 0..<cin {
+        for r in rows {
+            let c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw
+            let (ylo, yhi) = yRanges[ki], (xlo, xhi) = xRanges[kj]
+            let x0 = xlo * sw - pw + kj * dw
+            for i in 0..<nb {
                 let src = input + ((n0 + i) * cin + c) * hw
-                for ki in 0..<kh {
-                    let (ylo, yhi) = yRanges[ki]
-                    for kj in 0..<kw {
-                        let (xlo, xhi) = xRanges[kj]
-                        let dst = cols + ((c * kh + ki) * kw + kj) * ld + i * l
-                        if xhi <= xlo || yhi <= ylo { dst.update(repeating: 0, count: l); continue }
-                        if ylo > 0 { dst.update(repeating: 0, count: ylo * ow) }
-                        if yhi < oh { (dst + yhi * ow).update(repeating: 0, count: (oh - yhi) * ow) }
-                        let x0 = xlo * sw - pw + kj * dw
-                        // Plain loops rather than memcpy: rows are often only a few floats long.
-                        for y in ylo..<yhi {
-                            let row = dst + y * ow
-                            let s = src + (y * sh - ph + ki * dh) * w + x0
-                            for x in 0..<xlo { row[x] = 0 }
-                            if sw == 1 {
-                                ConvGeometry.copyRow(row + xlo, s, xhi - xlo)
-                            } else {
-                                var q = s
-                                for x in xlo..<xhi { row[x] = q.pointee; q += sw }
-                            }
-                            for x in xhi..<ow { row[x] = 0 }
-                        }
+                let dst = cols + r * ld + i * l
+                if xhi <= xlo || yhi <= ylo { dst.update(repeating: 0, count: l); continue }
+                if ylo > 0 { dst.update(repeating: 0, count: ylo * ow) }
+                if yhi < oh { (dst + yhi * ow).update(repeating: 0, count: (oh - yhi) * ow) }
+                // Plain loops rather than memcpy: rows are often only a few floats long.
+                for y in ylo..<yhi {
+                    let row = dst + y * ow
+                    let s = src + (y * sh - ph + ki * dh) * w + x0
+                    for x in 0..<xlo { row[x] = 0 }
+                    if sw == 1 {
+                        ConvGeometry.copyRow(row + xlo, s, xhi - xlo)
+                    } else {
+                        var q = s
+                        for x in xlo..<xhi { row[x] = q.pointee; q += sw }
                     }
+                    for x in xhi..<ow { row[x] = 0 }
                 }
             }
         }
@@ -141,26 +142,37 @@ struct ConvGeometry {
 
     /// Adds the columns `cols` ([k, nb·l]) back onto images `n0..<n0+nb` of `gradInput` (the adjoint of im2col).
     func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, into gradInput: UnsafeMutablePointer<Float>) {
-        ConvGeometry.splitImages(nb, work: k * l) { col2im(cols, n0: n0, nb: nb, images: $0, into: gradInput) }
+        // Each input plane is written by one thread: split the channels, or the images when there is one channel.
+        let parallel = nb * k * l >= 1 << 17
+        if cin >= 2 {
+            Kernels.inTwo(cin, split: cin / 2, parallel: parallel) {
+                col2im(cols, n0: n0, nb: nb, channels: $0, images: 0..<nb, into: gradInput)
+            }
+        } else {
+            Kernels.inTwo(nb, split: nb / 2, parallel: parallel && nb >= 2) {
+                col2im(cols, n0: n0, nb: nb, channels: 0..<cin, images: $0, into: gradInput)
+            }
+        }
     }
 
-    /// `col2im` onto the chunk's images `images` (each image's gradient is written by one thread).
-    private func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, images: Range<Int>,
+    /// `col2im` of the given channels and images, reading each column row start to end (as
+    /// `im2col` writes them). Every gradient element still gets its terms in kernel-offset order.
+    private func col2im(_ cols: UnsafePointer<Float>, n0: Int, nb: Int, channels: Range<Int>, images: Range<Int>,
                         into gradInput: UnsafeMutablePointer<Float>) {
         let cin = cin, h = h, w = w, ow = ow, kh = kh, kw = kw
         let sh = sh, sw = sw, ph = ph, pw = pw, dh = dh, dw = dw, l = l
         let ld = nb * l, hw = h * w
         let (yRanges, xRanges) = validRanges()
-        for i in images {
-            for c in 0..<cin {
-                let dst = gradInput + ((n0 + i) * cin + c) * hw
-                for ki in 0..<kh {
-                    let (ylo, yhi) = yRanges[ki]
-                    for kj in 0..<kw {
-                        let (xlo, xhi) = xRanges[kj]
-                        if xhi <= xlo || yhi <= ylo { continue }
+        for c in channels {
+            for ki in 0..<kh {
+                let (ylo, yhi) = yRanges[ki]
+                for kj in 0..<kw {
+                    let (xlo, xhi) = xRanges[kj]
+                    if xhi <= xlo || yhi <= ylo { continue }
+                    let x0 = xlo * sw - pw + kj * dw
+                    for i in images {
+                        let dst = gradInput + ((n0 + i) * cin + c) * hw
                         let src = cols + ((c * kh + ki) * kw + kj) * ld + i * l
-                        let x0 = xlo * sw - pw + kj * dw
                         for y in ylo..<yhi {
                             let row = src + y * ow
                             var q = dst + (y * sh - ph + ki * dh) * w + x0
@@ -330,12 +342,16 @@ extension Tensor {
                 while n0 < g.n {
                     let nb = Swift.min(nbMax, g.n - n0)
                     let ldc = nb * g.l
-                    // [nb, Cout, L] gradient -> [Cout, nb·L], the layout of the forward GEMM's output.
                     let l = g.l, cout = g.cout
-                    ConvGeometry.splitImages(nb, work: cout * l) { images in
-                        for i in images {
-                            for co in 0..<cout {
-                                ConvGeometry.copyRow(pt + co * ldc + i * l, pg + ((n0 + i) * cout + co) * l, l)
+                    // Weight gradients with few outputs read the gradient where it lies, image by image.
+                    let direct = Kernels.prefersSmallOutputGemm(m: g.coutg, n: g.kg, k: ldc, segment: l)
+                    if needInput || !direct {
+                        // [nb, Cout, L] gradient -> [Cout, nb·L], the layout of the forward GEMM's output.
+                        ConvGeometry.splitImages(nb, work: cout * l) { images in
+                            for i in images {
+                                for co in 0..<cout {
+                                    ConvGeometry.copyRow(pt + co * ldc + i * l, pg + ((n0 + i) * cout + co) * l, l)
+                                }
                             }
                         }
                     }
@@ -344,11 +360,18 @@ extension Tensor {
                         if cachedColumns == nil { g.im2col(x.floatPointer, n0: n0, nb: nb, into: pc) }
                         let pgw = gw.base.assumingMemoryBound(to: Float.self)
                         for gr in 0..<g.groups {
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                        Int32(g.coutg), Int32(g.kg), Int32(ldc), 1,
-                                        pt + gr * g.coutg * ldc, Int32(ldc),
-                                        pc + gr * g.kg * ldc, Int32(ldc),
-                                        n0 == 0 ? 0 : 1, pgw + gr * g.coutg * g.kg, Int32(g.kg))
+                            if direct {
+                                let a0 = UnsafePointer(pg) + (n0 * cout + gr * g.coutg) * l, b0 = UnsafePointer(pc) + gr * g.kg * ldc
+                                Kernels.smallOutputGemm(m: g.coutg, n: g.kg, k: l, segments: nb,
+                                                        a: { a0 + $0 * cout * l }, lda: l, b: { b0 + $0 * l }, ldb: ldc,
+                                                        c: pgw + gr * g.coutg * g.kg, ldc: g.kg, accumulate: n0 > 0)
+                            } else {
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                            Int32(g.coutg), Int32(g.kg), Int32(ldc), 1,
+                                            pt + gr * g.coutg * ldc, Int32(ldc),
+                                            pc + gr * g.kg * ldc, Int32(ldc),
+                                            n0 == 0 ? 0 : 1, pgw + gr * g.coutg * g.kg, Int32(g.kg))
+                            }
                         }
                     }
                     if let gi {

@@ -229,4 +229,28 @@ final class ConvTests: XCTestCase {
             assertClose(b.grad!.toArray(), g.bias, rtol: 1e-5, atol: 1e-4, "\(wshape) grad bias")
         }
     }
+
+    func testSmallOutputWeightGradientMatchesReference() {
+        // Few outputs over many pixels: the weight gradient goes to the register-blocked kernel (odd
+        // output sizes, 420 pixels per image, not a multiple of 16), whole batch and two chunks, groups.
+        for (ishape, wshape, groups) in [([12, 3, 23, 21], [5, 3, 3, 2], 1), ([12, 4, 23, 21], [6, 2, 3, 2], 2)] {
+            let ref = ReferenceConv(input: ishape, weight: wshape, stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: groups)
+            XCTAssertEqual(ref.oh * ref.ow, 420)
+            let xv = testValues(ishape.reduce(1, *), seed: 94), wv = testValues(wshape.reduce(1, *), seed: 95)
+            let gv = testValues(ref.n * ref.cout * ref.oh * ref.ow, seed: 96)
+            let g = ref.backward(xv, wv, gv)
+            let perImage = ishape[1] * wshape[2] * wshape[3] * 420
+            for budget in [Tensor.convColumnBudget, 6 * perImage] {
+                var x = Tensor(xv, shape: ishape); x.requiresGrad = true
+                var w = Tensor(wv, shape: wshape); w.requiresGrad = true
+                let y = Tensor.conv2d(x, weight: w, bias: nil, stride: (1, 1), padding: (0, 0), dilation: (1, 1),
+                                      groups: groups, columnBudget: budget)
+                y.backward(Tensor(gv, shape: y.shape))
+                assertClose(w.grad!.toArray(), g.weight, rtol: 1e-5, atol: 1e-4, "\(wshape) budget \(budget) grad weight")
+                assertClose(x.grad!.toArray(), g.input, rtol: 1e-5, atol: 1e-5, "\(wshape) budget \(budget) grad input")
+            }
+        }
+        XCTAssertTrue(Kernels.prefersSmallOutputGemm(m: 5, n: 18, k: 12 * 420, segment: 420))
+        XCTAssertFalse(Kernels.prefersSmallOutputGemm(m: 64, n: 400, k: 4096, segment: 64))
+    }
 }

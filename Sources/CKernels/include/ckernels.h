@@ -15,6 +15,11 @@ typedef struct {
 void cairn_adam_update(float *p, const float *g, float *m, float *v, float *x, long n,
                        const cairn_adam_params *k);
 
+/// Adds Σ_k A[m, k]·B[n, k] (A·Bᵀ, row-major) for a small M×N output into 16-lane partial sums:
+/// `partials` holds M·N·16 floats, 64-byte aligned, lane sums of output (m, n) at (m·N + n)·16.
+void cairn_sgemm_nt_accumulate(long M, long N, long K, const float *A, long lda, const float *B, long ldb,
+                               float *partials);
+
 /// Sets glibc's mmap and trim thresholds (bytes) so freed large blocks stay in the heap;
 /// returns 1 when both were accepted, 0 elsewhere (non-glibc or rejected values).
 int cairn_keep_freed_buffers(long mmap_threshold, long trim_threshold);

@@ -12,8 +12,9 @@ struct BenchInferCommand: ParsableCommand {
         discussion: """
         Models: MLP 784-512-512-10 (ReLU) and CNN conv(1→16,5)-relu-pool-conv(16→32,5)-relu-pool-fc,
         as in `cairn bench train`. Each number is the best of 5 repeats of the mean over N forward
-        passes (N = 200 at batch 1, 20 at batch 256) after 10 warm-up passes.
-        JSON keys: mlp_b1_ms, mlp_b256_ms, cnn_b1_ms, cnn_b256_ms, threads; with --compare also
+        passes (N = 200 at batch 1, 20 at batch 256) after 10 warm-up passes; with --rounds N both
+        sides run N times, alternating, and each keeps its best.
+        JSON keys: mlp_b1_ms, mlp_b256_ms, cnn_b1_ms, cnn_b256_ms, threads, rounds; with --compare also
         torch_<key> (scripts/torch_bench.py, WORKLOADS=infer, same thread count) and <model>_b<N>_ratio
         (Cairn ms / PyTorch ms; below 1: Cairn faster).
         Examples:
@@ -26,33 +27,39 @@ struct BenchInferCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch side and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_bench.py.") var script = "scripts/torch_bench.py"
     @Flag(help: "Few repeats (a smoke test; numbers are not meaningful).") var quick = false
+    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds (make bench uses 3).")
+    var rounds = 1
 
     /// The keys both sides measure.
     static let keys = ["mlp_b1_ms", "mlp_b256_ms", "cnn_b1_ms", "cnn_b256_ms"]
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {
         BLAS.setThreads(threads)
-        var r = BenchResult()
-        r["threads"] = Double(threads)
         var rng = RandomGenerator(seed: 0)
         let models: [(String, Module, [Int])] = [("mlp", Self.mlp(width: 512, rng: &rng), [784]),
                                                  ("cnn", Self.cnn(rng: &rng), [1, 28, 28])]
-        for (name, model, shape) in models {
-            model.eval()
-            for batch in [1, 256] {
-                let x = rng.normal([batch] + shape)
-                let passes = quick ? 2 : (batch == 1 ? 200 : 20)
-                r["\(name)_b\(batch)_ms"] = Self.forwardMs(model, x, passes: passes, warm: quick ? 1 : 10, repeats: quick ? 1 : 5)
+        let inputs = models.map { m in [1, 256].map { rng.normal([$0] + m.2) } }
+        let (mine, torch) = try BenchResult.interleaved(rounds: rounds, cairn: {
+            var times: [String: Double] = [:]
+            for ((name, model, _), xs) in zip(models, inputs) {
+                model.eval()
+                for x in xs {
+                    let batch = x.shape[0]
+                    let passes = quick ? 2 : (batch == 1 ? 200 : 20)
+                    times["\(name)_b\(batch)_ms"] = Self.forwardMs(model, x, passes: passes, warm: quick ? 1 : 10, repeats: quick ? 1 : 5)
+                }
             }
-        }
-        if compare {
-            r.merge(torch: try BenchResult.runTorch(script: script, workloads: ["infer"], threads: threads, quick: quick),
-                    ratios: Self.keys)
-        }
+            return times
+        }, torch: compare ? { try BenchResult.runTorch(script: script, workloads: ["infer"], threads: threads, quick: quick) } : nil)
+        var r = BenchResult(values: mine)
+        r["threads"] = Double(threads)
+        r["rounds"] = Double(rounds)
+        if let torch { r.merge(torch: torch, ratios: Self.keys) }
         if json { try r.printJSON() } else { r.printTable(title: "inference, ms per forward pass (eval, no grad), threads \(threads)") }
     }
 

@@ -11,7 +11,8 @@ struct BenchReportCommand: ParsableCommand {
         Writes the Markdown, the same numbers as JSON beside it (benchmarks.json), and, when matplotlib
         is importable, PNG plots of the scaling sweeps in bench/ beside it (scripts/plot_bench.py).
         Runs, each as a child process of this binary with --json (so one section's memory cannot
-        skew another): train --compare, io --compare (--io-size-mb, default 512), infer --compare,
+        skew another): train --compare --rounds 3, io --compare (--io-size-mb, default 512),
+        infer --compare --rounds 3 (both sides alternate three times and keep their best),
         data, resume (--resume-size-mb, default 512), scaling --compare (saves up to --max-save-mb,
         default 1024), memory --compare, plus `dd conv=fsync` through scripts/torch_bench.py
         (WORKLOADS=dd). A section that fails is reported as not measured and the command exits 1
@@ -46,8 +47,9 @@ struct BenchReportCommand: ParsableCommand {
         report.command = "cairn bench report" + (quick ? " --quick" : "")
         let t = ["--threads", String(threads)]
         let ioSize = quick ? "1" : String(ioSizeMb)
+        let rounds = ["--rounds", quick ? "1" : "3"]
         var plan: [(String, [String])] = [
-            ("infer", ["infer", "--json", "--compare", "--script", script] + t),
+            ("infer", ["infer", "--json", "--compare", "--script", script] + rounds + t),
             ("data", ["data", "--json", "--dir", dir]),
             ("resume", ["resume", "--json", "--size-mb", String(resumeSizeMb), "--dir", dir] + t),
             ("scaling", ["scaling", "--json", "--compare", "--script", script, "--max-save-mb", String(maxSaveMb), "--dir", dir] + t),
@@ -58,7 +60,7 @@ struct BenchReportCommand: ParsableCommand {
             plan = plan.map { ($0.0, $0.1 + ($0.0 == "io" ? [] : ["--quick"])) }
             report.problems["train"] = "skipped (--quick)"
         } else {
-            plan.insert(("train", ["train", "--json", "--compare", "--baseline", baseline] + t), at: 0)
+            plan.insert(("train", ["train", "--json", "--compare", "--baseline", baseline] + rounds + t), at: 0)
         }
         for (name, args) in plan {
             FileHandle.standardError.write(Data("bench report: \(name)…\n".utf8))

@@ -13,10 +13,12 @@ struct BenchTrainCommand: ParsableCommand {
         discussion: """
         The workloads and timing rule (best of 5 repeats after 10 warm-up steps) are those of
         shared/bench/torch_baseline.py. With --compare the PyTorch baseline runs in the same
-        invocation and a ratio table is printed.
+        invocation and a ratio table is printed; with --rounds N both sides run N times, alternating,
+        and each keeps its best time.
         Examples:
           cairn bench train --json
           cairn bench train --compare --baseline ../shared/bench/torch_baseline.py
+          cairn bench train --compare --rounds 3
         """)
 
     @Flag(help: "Print one JSON object (keys mlp_ms_per_step, cnn_ms_per_step, threads).") var json = false
@@ -24,20 +26,26 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Which workloads to time: all, mlp or cnn (e.g. to profile one under perf).") var workload = "all"
+    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds (make bench uses 3).")
+    var rounds = 1
 
     func validate() throws {
         guard ["all", "mlp", "cnn"].contains(workload) else {
             throw ValidationError("--workload must be all, mlp or cnn, got '\(workload)'")
         }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {
         BLAS.setThreads(threads)
-        var result: [String: Double] = ["threads": Double(threads)]
-        if workload != "cnn" { result["mlp_ms_per_step"] = TrainBench.mlp() }
-        if workload != "mlp" { result["cnn_ms_per_step"] = TrainBench.cnn() }
-        if compare {
-            let torch = try TrainBench.runBaseline(script: baseline, threads: threads)
+        let (mine, torch) = try BenchResult.interleaved(rounds: rounds, cairn: {
+            var times: [String: Double] = [:]
+            if workload != "cnn" { times["mlp_ms_per_step"] = TrainBench.mlp() }
+            if workload != "mlp" { times["cnn_ms_per_step"] = TrainBench.cnn() }
+            return times
+        }, torch: compare ? { try TrainBench.runBaseline(script: baseline, threads: threads) } : nil)
+        var result = mine.merging(["threads": Double(threads), "rounds": Double(rounds)]) { $1 }
+        if let torch {
             for (k, v) in torch { result["torch_" + k] = v }
             for key in ["mlp", "cnn"] {
                 if let t = torch["\(key)_ms_per_step"], let c = result["\(key)_ms_per_step"] { result["\(key)_ratio"] = c / t }
@@ -57,7 +65,7 @@ struct BenchTrainCommand: ParsableCommand {
                 }
                 print(line)
             }
-            print("threads: \(threads)")
+            print("threads: \(threads)" + (rounds > 1 ? "; best of \(rounds) rounds, each Cairn then PyTorch" : ""))
         }
     }
 

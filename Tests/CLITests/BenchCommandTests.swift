@@ -29,6 +29,10 @@ final class BenchCommandTests: XCTestCase {
         assertPositive(obj, ["mlp_b1_ms", "mlp_b256_ms", "cnn_b1_ms", "cnn_b256_ms"])
         XCTAssertEqual((obj["threads"] as? NSNumber)?.intValue, 1)
         XCTAssertNil(obj["torch_mlp_b1_ms"], "no PyTorch numbers without --compare")
+        // Several rounds: the same keys, each the best over the rounds, and the count recorded.
+        let rounds = try bench(["infer", "--json", "--quick", "--threads", "1", "--rounds", "2"])
+        assertPositive(rounds, ["mlp_b1_ms", "mlp_b256_ms", "cnn_b1_ms", "cnn_b256_ms"])
+        XCTAssertEqual((rounds["rounds"] as? NSNumber)?.intValue, 2)
     }
 
     func testDataQuickLoadsEveryImage() throws {
@@ -103,6 +107,11 @@ final class BenchCommandTests: XCTestCase {
             let r = try CLIRunner.run(args)
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.isEmpty, "\(args)")
+        }
+        for args in [["bench", "train", "--rounds", "0"], ["bench", "infer", "--rounds=-1"]] {
+            let r = try CLIRunner.run(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--rounds must be at least 1"), r.stderr)
         }
         // An unknown workload is a usage error that names the value and the choices.
         let r = try CLIRunner.run(["bench", "train", "--workload", "gpu"])

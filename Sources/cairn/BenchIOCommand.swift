@@ -38,7 +38,8 @@ struct BenchIOCommand: ParsableCommand {
         done synchronously (0 = no stall, 1 = as bad as blocking).
         --compare runs the baseline with WORKLOADS=io SIZE_MB=N, plus a short
         script for load_file(backend="pread") (skipped if safetensors lacks it),
-        and prints cairn/torch ratios (above 1: Cairn faster).
+        and prints cairn/torch ratios (above 1: Cairn faster); --rounds N runs
+        both sides N times, alternating, and each keeps its best.
         Examples:
           cairn bench io --size-mb 64
           cairn bench io --json --compare --baseline ../shared/bench/torch_baseline.py
@@ -49,6 +50,8 @@ struct BenchIOCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Directory for the temporary files.") var dir = NSTemporaryDirectory()
+    @Option(help: "Rounds of Cairn then PyTorch; each side keeps its best rate over all rounds (make bench uses 3).")
+    var rounds = 1
 
     /// Cairn keys and the baseline keys they compare with.
     static let pairs = [("safetensors_save_MBps", "safetensors_save_MBps"), ("safetensors_load_MBps", "safetensors_load_MBps"),
@@ -58,6 +61,7 @@ struct BenchIOCommand: ParsableCommand {
 
     func validate() throws {
         guard sizeMb >= 1 else { throw ValidationError("--size-mb must be at least 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {
@@ -80,30 +84,38 @@ struct BenchIOCommand: ParsableCommand {
         let pth = work.appendingPathComponent("sd.pth")
         let ckpt = work.appendingPathComponent("ckpt")
         let checkpoint = ConvertCommand.checkpoint(model: sd)
-        var r: [String: Double] = ["size_MB": Double(nbytes) / 1e6]
-        r["safetensors_save_MBps"] = try rate { try Safetensors.write(pairs, metadata: ["format": "pt"], to: st, fsync: true) }
-        r["safetensors_load_MBps"] = try rate {
-            for (_, t) in try SafetensorsFile(contentsOf: st).tensors() { _ = Self.sum(t) }
-        }
-        r["safetensors_read_MBps"] = try rate {
-            for (_, t) in try SafetensorsFile(contentsOf: st, mmap: false).tensors() { _ = Self.sum(t) }
-        }
-        r["load_mmap_touch_MBps"] = try rate {
-            for (_, t) in try SafetensorsFile(contentsOf: st, mmap: true).tensors() { _ = Self.sum(t) }
-        }
         let value = TorchCheckpointLayout.value(from: sd)
-        r["pth_save_MBps"] = try rate { try TorchFile.write(value, to: pth, fsync: true) }
-        r["pth_load_MBps"] = try rate { _ = try TorchFile.read(contentsOf: pth) }
-        let saveRate = try rate { try CheckpointStore.save(checkpoint, to: ckpt, fsync: true) }
-        r["checkpoint_save_MBps"] = saveRate
-        r["checkpoint_load_MBps"] = try rate {
-            for (_, t) in try CheckpointStore.load(from: ckpt).model { _ = Self.sum(t) }
-        }
-        r["async_stall_ratio"] = try Self.asyncStall(checkpoint, dir: work.appendingPathComponent("async"),
-                                                     syncSeconds: Double(nbytes) / saveRate / 1e6)
-        if compare {
+        let (mine, torch) = try BenchResult.interleaved(rounds: rounds, higherIsBetter: { $0.hasSuffix("_MBps") }, cairn: {
+            var r: [String: Double] = [:]
+            r["safetensors_save_MBps"] = try rate { try Safetensors.write(pairs, metadata: ["format": "pt"], to: st, fsync: true) }
+            r["safetensors_load_MBps"] = try rate {
+                for (_, t) in try SafetensorsFile(contentsOf: st).tensors() { _ = Self.sum(t) }
+            }
+            r["safetensors_read_MBps"] = try rate {
+                for (_, t) in try SafetensorsFile(contentsOf: st, mmap: false).tensors() { _ = Self.sum(t) }
+            }
+            r["load_mmap_touch_MBps"] = try rate {
+                for (_, t) in try SafetensorsFile(contentsOf: st, mmap: true).tensors() { _ = Self.sum(t) }
+            }
+            r["pth_save_MBps"] = try rate { try TorchFile.write(value, to: pth, fsync: true) }
+            r["pth_load_MBps"] = try rate { _ = try TorchFile.read(contentsOf: pth) }
+            let saveRate = try rate { try CheckpointStore.save(checkpoint, to: ckpt, fsync: true) }
+            r["checkpoint_save_MBps"] = saveRate
+            r["checkpoint_load_MBps"] = try rate {
+                for (_, t) in try CheckpointStore.load(from: ckpt).model { _ = Self.sum(t) }
+            }
+            r["async_stall_ratio"] = try Self.asyncStall(checkpoint, dir: work.appendingPathComponent("async"),
+                                                         syncSeconds: Double(nbytes) / saveRate / 1e6)
+            return r
+        }, torch: compare ? {
             var torch = try Self.runBaseline(script: baseline, sizeMB: sizeMb)
             torch.merge(try Self.runPreadBaseline(dir: work, sizeMB: sizeMb)) { a, _ in a }
+            return torch
+        } : nil)
+        var r = mine
+        r["size_MB"] = Double(nbytes) / 1e6
+        r["rounds"] = Double(rounds)
+        if let torch {
             for (k, v) in torch { r["torch_" + k.replacingOccurrences(of: "torch_", with: "")] = v }
             for (mine, theirs) in Self.pairs {
                 if let t = torch[theirs], let m = r[mine], t > 0 { r[mine.replacingOccurrences(of: "_MBps", with: "_ratio")] = m / t }

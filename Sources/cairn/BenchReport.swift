@@ -119,7 +119,7 @@ struct BenchReport {
         md += "- CPU: \(cpu), \(cores) logical cores; threads: \(threads) (OpenBLAS for Cairn, `torch.set_num_threads` for PyTorch)\n"
         md += "- PyTorch: \(torchVersion.isEmpty ? "unknown" : torchVersion) (CPU); Cairn built with `swift build -c release`\n"
         md += "- Each section ran as its own process (`cairn bench <section> --json`), PyTorch in the same invocation; "
-        md += "times are best-of-N, see each section; train and infer alternate Cairn and PyTorch over "
+        md += "times are best-of-N, see each section; train, infer and io alternate Cairn and PyTorch over "
             + "three rounds and each side keeps its best, because these machines change speed for minutes at a time.\n"
         if !durations.isEmpty {
             let total = durations.values.reduce(0, +)

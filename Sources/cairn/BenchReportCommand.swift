@@ -11,8 +11,8 @@ struct BenchReportCommand: ParsableCommand {
         Writes the Markdown, the same numbers as JSON beside it (benchmarks.json), and, when matplotlib
         is importable, PNG plots of the scaling sweeps in bench/ beside it (scripts/plot_bench.py).
         Runs, each as a child process of this binary with --json (so one section's memory cannot
-        skew another): train --compare --rounds 3, io --compare (--io-size-mb, default 512),
-        infer --compare --rounds 3 (both sides alternate three times and keep their best),
+        skew another): train, infer and io (--io-size-mb, default 512) with --compare --rounds 3
+        (both sides alternate three times and keep their best),
         data, resume (--resume-size-mb, default 512), scaling --compare (saves up to --max-save-mb,
         default 1024), memory --compare, plus `dd conv=fsync` through scripts/torch_bench.py
         (WORKLOADS=dd). A section that fails is reported as not measured and the command exits 1
@@ -54,7 +54,7 @@ struct BenchReportCommand: ParsableCommand {
             ("resume", ["resume", "--json", "--size-mb", String(resumeSizeMb), "--dir", dir] + t),
             ("scaling", ["scaling", "--json", "--compare", "--script", script, "--max-save-mb", String(maxSaveMb), "--dir", dir] + t),
             ("memory", ["memory", "--json", "--compare", "--script", script] + t),
-            ("io", ["io", "--json", "--compare", "--baseline", baseline, "--size-mb", ioSize, "--dir", dir]),
+            ("io", ["io", "--json", "--compare", "--baseline", baseline, "--size-mb", ioSize, "--dir", dir] + rounds),
         ]
         if quick {
             plan = plan.map { ($0.0, $0.1 + ($0.0 == "io" ? [] : ["--quick"])) }

@@ -46,18 +46,23 @@ struct BenchResult {
     }
 
     /// Runs `rounds` rounds of Cairn's measurement and then PyTorch's (when given), keeping each
-    /// key's smallest value over the rounds on each side: these machines drift between speeds for
-    /// minutes at a time, and alternating the sides keeps either from being timed only in a slow
-    /// stretch while the other caught a fast one.
-    static func interleaved(rounds: Int, cairn: () throws -> [String: Double],
+    /// key's best value over the rounds on each side (the largest where `higherIsBetter` says so,
+    /// else the smallest): these machines drift between speeds for minutes at a time, and
+    /// alternating the sides keeps either from being timed only in a slow stretch.
+    static func interleaved(rounds: Int, higherIsBetter: (String) -> Bool = { _ in false },
+                            cairn: () throws -> [String: Double],
                             torch: (() throws -> [String: Double])?) throws -> (cairn: [String: Double], torch: [String: Double]?) {
-        func keepSmaller(_ a: inout [String: Double]?, _ b: [String: Double]) {
-            a = (a ?? [:]).merging(b) { Swift.min($0, $1) }
+        func keepBest(_ best: inout [String: Double]?, _ round: [String: Double]) {
+            var merged = best ?? [:]
+            for (k, v) in round {
+                merged[k] = merged[k].map { higherIsBetter(k) ? Swift.max($0, v) : Swift.min($0, v) } ?? v
+            }
+            best = merged
         }
         var mine: [String: Double]?, theirs: [String: Double]?
         for _ in 0..<max(rounds, 1) {
-            keepSmaller(&mine, try cairn())
-            if let torch { keepSmaller(&theirs, try torch()) }
+            keepBest(&mine, try cairn())
+            if let torch { keepBest(&theirs, try torch()) }
         }
         return (mine ?? [:], theirs)
     }

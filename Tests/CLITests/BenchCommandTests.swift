@@ -35,6 +35,16 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual((rounds["rounds"] as? NSNumber)?.intValue, 2)
     }
 
+    func testIOTwoRoundsKeepsEveryRate() throws {
+        let dir = try CLIRunner.temporaryDirectory(self)
+        let obj = try bench(["io", "--json", "--size-mb", "1", "--rounds", "2", "--dir", dir.path])
+        assertPositive(obj, ["safetensors_save_MBps", "safetensors_load_MBps", "safetensors_read_MBps", "pth_save_MBps",
+                             "pth_load_MBps", "checkpoint_save_MBps", "checkpoint_load_MBps", "size_MB"])
+        XCTAssertNotNil(obj["async_stall_ratio"])
+        XCTAssertEqual((obj["rounds"] as? NSNumber)?.intValue, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "the work directory is removed")
+    }
+
     func testDataQuickLoadsEveryImage() throws {
         let dir = try CLIRunner.temporaryDirectory(self)
         let obj = try bench(["data", "--json", "--quick", "--dir", dir.path, "--batch-size", "64"])
@@ -108,7 +118,7 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.isEmpty, "\(args)")
         }
-        for args in [["bench", "train", "--rounds", "0"], ["bench", "infer", "--rounds=-1"]] {
+        for args in [["bench", "train", "--rounds", "0"], ["bench", "infer", "--rounds=-1"], ["bench", "io", "--rounds", "0"]] {
             let r = try CLIRunner.run(args)
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("--rounds must be at least 1"), r.stderr)

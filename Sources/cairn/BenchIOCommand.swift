@@ -50,7 +50,7 @@ struct BenchIOCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Directory for the temporary files.") var dir = NSTemporaryDirectory()
-    @Option(help: "Rounds of Cairn then PyTorch; each side keeps its best rate over all rounds (make bench uses 3).")
+    @Option(help: "Rounds of Cairn then PyTorch; each side keeps its best rate over all rounds.")
     var rounds = 1
 
     /// Cairn keys and the baseline keys they compare with.

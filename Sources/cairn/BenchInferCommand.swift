@@ -27,7 +27,7 @@ struct BenchInferCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch side and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_bench.py.") var script = "scripts/torch_bench.py"
     @Flag(help: "Few repeats (a smoke test; numbers are not meaningful).") var quick = false
-    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds (make bench uses 3).")
+    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds.")
     var rounds = 1
 
     /// The keys both sides measure.

@@ -26,6 +26,21 @@ struct BenchReport {
     var command = "cairn bench report"
     /// When the report was produced.
     var date = Date()
+    /// How many times the sections timed against PyTorch (train, infer, io, dd) ran.
+    var passes = 1
+
+    /// Adds one run of `section`: the first run's numbers as they are; after that each key keeps
+    /// its best (the highest rate, else the lowest time or ratio), and the per-run Cairn/PyTorch
+    /// ratios are dropped, since the target table computes ratios from the best numbers.
+    mutating func record(_ section: String, _ values: [String: Double]) {
+        guard var merged = sections[section] else { sections[section] = values; return }
+        for (k, v) in values {
+            let higherIsBetter = k.hasSuffix("_MBps") || k.hasSuffix("_per_s")
+            merged[k] = merged[k].map { higherIsBetter ? Swift.max($0, v) : Swift.min($0, v) } ?? v
+        }
+        for k in Array(merged.keys) where k.hasSuffix("_ratio") && k != "async_stall_ratio" { merged[k] = nil }
+        sections[section] = merged
+    }
 
     /// One line of the target table.
     struct Row {
@@ -119,8 +134,11 @@ struct BenchReport {
         md += "- CPU: \(cpu), \(cores) logical cores; threads: \(threads) (OpenBLAS for Cairn, `torch.set_num_threads` for PyTorch)\n"
         md += "- PyTorch: \(torchVersion.isEmpty ? "unknown" : torchVersion) (CPU); Cairn built with `swift build -c release`\n"
         md += "- Each section ran as its own process (`cairn bench <section> --json`), PyTorch in the same invocation; "
-        md += "times are best-of-N, see each section; train, infer and io alternate Cairn and PyTorch over "
-            + "three rounds and each side keeps its best, because these machines change speed for minutes at a time.\n"
+        md += "times are best-of-N, see each section.\n"
+        if passes > 1 {
+            md += "- train, infer, io and dd ran \(passes) times, spread over the report, and each number is its best over "
+                + "those runs (ratios are taken between the bests): these machines change speed for minutes at a time.\n"
+        }
         if !durations.isEmpty {
             let total = durations.values.reduce(0, +)
             md += String(format: "- Wall time: %.0f s (", total)

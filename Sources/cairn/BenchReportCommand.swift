@@ -11,11 +11,11 @@ struct BenchReportCommand: ParsableCommand {
         Writes the Markdown, the same numbers as JSON beside it (benchmarks.json), and, when matplotlib
         is importable, PNG plots of the scaling sweeps in bench/ beside it (scripts/plot_bench.py).
         Runs, each as a child process of this binary with --json (so one section's memory cannot
-        skew another): train, infer and io (--io-size-mb, default 512) with --compare --rounds 3
-        (both sides alternate three times and keep their best),
-        data, resume (--resume-size-mb, default 512), scaling --compare (saves up to --max-save-mb,
-        default 1024), memory --compare, plus `dd conv=fsync` through scripts/torch_bench.py
-        (WORKLOADS=dd). A section that fails is reported as not measured and the command exits 1
+        skew another): train --compare, infer --compare, io --compare (--io-size-mb, default 512)
+        and `dd conv=fsync` through scripts/torch_bench.py (WORKLOADS=dd), three times each, spread
+        over the run, keeping every number's best (the machine's speed drifts for minutes at a
+        time); and once each data, resume (--resume-size-mb, default 512), scaling --compare (saves
+        up to --max-save-mb, default 1024) and memory --compare. A section that fails is reported as not measured and the command exits 1
         after writing the file. --quick runs tiny sizes and skips train (a smoke test; the numbers
         mean nothing).
         Examples:
@@ -47,35 +47,44 @@ struct BenchReportCommand: ParsableCommand {
         report.command = "cairn bench report" + (quick ? " --quick" : "")
         let t = ["--threads", String(threads)]
         let ioSize = quick ? "1" : String(ioSizeMb)
-        let rounds = ["--rounds", quick ? "1" : "3"]
-        var plan: [(String, [String])] = [
-            ("infer", ["infer", "--json", "--compare", "--script", script] + rounds + t),
+        // Timed against PyTorch, these run in three passes spread over the report (about a minute
+        // apart) and keep each number's best: the machines change speed for minutes at a time, so
+        // back-to-back repeats can all land in one slow stretch.
+        let repeated: [(String, [String])] = [
+            ("train", ["train", "--json", "--compare", "--baseline", baseline] + t),
+            ("infer", ["infer", "--json", "--compare", "--script", script] + t),
+            ("io", ["io", "--json", "--compare", "--baseline", baseline, "--size-mb", ioSize, "--dir", dir]),
+        ].filter { !quick || $0.0 != "train" }.map { ($0.0, $0.1 + (quick && $0.0 != "io" ? ["--quick"] : [])) }
+        let once: [(String, [String])] = [
             ("data", ["data", "--json", "--dir", dir]),
             ("resume", ["resume", "--json", "--size-mb", String(resumeSizeMb), "--dir", dir] + t),
             ("scaling", ["scaling", "--json", "--compare", "--script", script, "--max-save-mb", String(maxSaveMb), "--dir", dir] + t),
             ("memory", ["memory", "--json", "--compare", "--script", script] + t),
-            ("io", ["io", "--json", "--compare", "--baseline", baseline, "--size-mb", ioSize, "--dir", dir] + rounds),
-        ]
-        if quick {
-            plan = plan.map { ($0.0, $0.1 + ($0.0 == "io" ? [] : ["--quick"])) }
-            report.problems["train"] = "skipped (--quick)"
-        } else {
-            plan.insert(("train", ["train", "--json", "--compare", "--baseline", baseline] + rounds + t), at: 0)
+        ].map { ($0.0, $0.1 + (quick ? ["--quick"] : [])) }
+        if quick { report.problems["train"] = "skipped (--quick)" }
+        let passes = quick ? 1 : 3
+        report.passes = passes
+        var plan: [(String, [String])] = []
+        for pass in 0..<passes {
+            plan += repeated + [("dd", [])]
+            // The single sections go between the passes.
+            let share = (once.count + passes - 1) / passes
+            plan += once[Swift.min(pass * share, once.count)..<Swift.min((pass + 1) * share, once.count)]
         }
         for (name, args) in plan {
             FileHandle.standardError.write(Data("bench report: \(name)…\n".utf8))
             let t0 = BenchResult.now()
-            do { report.sections[name] = try Self.runSection(["bench"] + args, threads: threads) } catch {
+            do {
+                let values = name == "dd"
+                    ? try BenchResult.runTorch(script: script, workloads: ["dd"], threads: threads, quick: quick,
+                                               environment: ["SIZE_MB": quick ? "16" : String(ioSizeMb), "DIR": dir])
+                    : try Self.runSection(["bench"] + args, threads: threads)
+                report.record(name, values)
+            } catch {
                 report.problems[name] = "\(error)"
             }
-            report.durations[name] = BenchResult.now() - t0
+            report.durations[name, default: 0] += BenchResult.now() - t0
         }
-        let t0 = BenchResult.now()
-        do {
-            report.sections["dd"] = try BenchResult.runTorch(script: script, workloads: ["dd"], threads: threads, quick: quick,
-                                                             environment: ["SIZE_MB": quick ? "16" : String(ioSizeMb), "DIR": dir])
-        } catch { report.problems["dd"] = "\(error)" }
-        report.durations["dd"] = BenchResult.now() - t0
         report.torchVersion = Self.pythonOutput(["-c", "import torch; print(torch.__version__)"]) ?? ""
         report.plottingAvailable = Self.pythonOutput(["-c", "import matplotlib"]) != nil
         let url = URL(fileURLWithPath: out)

@@ -26,7 +26,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Which workloads to time: all, mlp or cnn (e.g. to profile one under perf).") var workload = "all"
-    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds (make bench uses 3).")
+    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds.")
     var rounds = 1
 
     func validate() throws {

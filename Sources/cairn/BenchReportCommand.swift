@@ -34,11 +34,14 @@ struct BenchReportCommand: ParsableCommand {
     @Option(help: "Largest state saved by the scaling section, in MiB.") var maxSaveMb = 1024
     @Option(help: "Directory for temporary files.") var dir = NSTemporaryDirectory()
     @Flag(help: "Tiny sizes, no train section (a smoke test).") var quick = false
+    @Option(help: "Runs of train, infer, io and dd, spread over the report; each number keeps its best (default 3, 1 with --quick).")
+    var passes: Int?
 
     func validate() throws {
         guard threads >= 1, ioSizeMb >= 1, resumeSizeMb >= 1, maxSaveMb >= 1 else {
             throw ValidationError("--threads and the sizes must be at least 1")
         }
+        if let passes, passes < 1 { throw ValidationError("--passes must be at least 1, got \(passes)") }
     }
 
     func run() throws {
@@ -62,7 +65,7 @@ struct BenchReportCommand: ParsableCommand {
             ("memory", ["memory", "--json", "--compare", "--script", script] + t),
         ].map { ($0.0, $0.1 + (quick ? ["--quick"] : [])) }
         if quick { report.problems["train"] = "skipped (--quick)" }
-        let passes = quick ? 1 : 3
+        let passes = self.passes ?? (quick ? 1 : 3)
         report.passes = passes
         var plan: [(String, [String])] = []
         for pass in 0..<passes {

@@ -111,6 +111,30 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(rssRow?.contains("× memory") ?? false, String(rssRow ?? ""))
     }
 
+    func testReportKeepsTheBestOfSeveralPasses() throws {
+        let dir = try CLIRunner.temporaryDirectory(self)
+        let out = dir.appendingPathComponent("bench.md")
+        let r = try CLIRunner.run(["bench", "report", "--quick", "--passes", "2", "--out", out.path, "--dir", dir.path,
+                                   "--script", Self.repo.appendingPathComponent("scripts/torch_bench.py").path,
+                                   "--plot-script", Self.repo.appendingPathComponent("scripts/plot_bench.py").path,
+                                   "--baseline", Self.repo.appendingPathComponent("../shared/bench/torch_baseline.py").path])
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        XCTAssertEqual(r.stderr.components(separatedBy: "bench report: io…").count - 1, 2, r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "bench report: data…").count - 1, 1, r.stderr)
+        let md = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(md.contains("ran 2 times"), md)
+        // Per-run ratios are dropped once runs are merged; the target table computes them from the bests.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("bench.json")))
+        let io = try XCTUnwrap((json as? [String: [String: Double]])?["io"])
+        XCTAssertNotNil(io["checkpoint_save_MBps"])
+        XCTAssertEqual(io.keys.filter { $0.hasSuffix("_ratio") && $0 != "async_stall_ratio" }, [])
+        let row = md.split(separator: "\n").first { $0.hasPrefix("| .pth save") }
+        XCTAssertTrue(row?.contains("× speed") ?? false, String(row ?? ""))
+        let bad = try CLIRunner.run(["bench", "report", "--passes", "0"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--passes must be at least 1"), bad.stderr)
+    }
+
     func testBadSizesAreUsageErrors() throws {
         for args in [["bench", "resume", "--size-mb", "0"], ["bench", "data", "--images", "3"], ["bench", "infer", "--threads", "0"],
                      ["bench", "scaling", "--max-save-mb", "0"]] {

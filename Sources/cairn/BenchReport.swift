@@ -26,7 +26,7 @@ struct BenchReport {
     var command = "cairn bench report"
     /// When the report was produced.
     var date = Date()
-    /// How many times the sections timed against PyTorch (train, infer, io, dd) ran.
+    /// How many times the sections timed against PyTorch (train, infer, io, scaling, dd) ran.
     var passes = 1
 
     /// Adds one run of `section`: the first run's numbers as they are; after that each key keeps
@@ -136,7 +136,7 @@ struct BenchReport {
         md += "- Each section ran as its own process (`cairn bench <section> --json`), PyTorch in the same invocation; "
         md += "times are best-of-N, see each section.\n"
         if passes > 1 {
-            md += "- train, infer, io and dd ran \(passes) times, spread over the report, and each number is its best over "
+            md += "- train, infer, io, scaling and dd ran \(passes) times, spread over the report, and each number is its best over "
                 + "those runs (ratios are taken between the bests): these machines change speed for minutes at a time.\n"
         }
         if !durations.isEmpty {

@@ -11,11 +11,11 @@ struct BenchReportCommand: ParsableCommand {
         Writes the Markdown, the same numbers as JSON beside it (benchmarks.json), and, when matplotlib
         is importable, PNG plots of the scaling sweeps in bench/ beside it (scripts/plot_bench.py).
         Runs, each as a child process of this binary with --json (so one section's memory cannot
-        skew another): train --compare, infer --compare, io --compare (--io-size-mb, default 512)
-        and `dd conv=fsync` through scripts/torch_bench.py (WORKLOADS=dd), three times each, spread
-        over the run, keeping every number's best (the machine's speed drifts for minutes at a
-        time); and once each data, resume (--resume-size-mb, default 512), scaling --compare (saves
-        up to --max-save-mb, default 1024) and memory --compare. A section that fails is reported as not measured and the command exits 1
+        skew another): train --compare, infer --compare, io --compare (--io-size-mb, default 512),
+        scaling --compare (saves up to --max-save-mb, default 1024) and `dd conv=fsync` through
+        scripts/torch_bench.py (WORKLOADS=dd), three times each (--passes), spread over the run,
+        keeping every number's best (the machine's speed drifts for minutes at a time); and once
+        each data, resume (--resume-size-mb, default 512) and memory --compare. A section that fails is reported as not measured and the command exits 1
         after writing the file. --quick runs tiny sizes and skips train (a smoke test; the numbers
         mean nothing).
         Examples:
@@ -34,7 +34,7 @@ struct BenchReportCommand: ParsableCommand {
     @Option(help: "Largest state saved by the scaling section, in MiB.") var maxSaveMb = 1024
     @Option(help: "Directory for temporary files.") var dir = NSTemporaryDirectory()
     @Flag(help: "Tiny sizes, no train section (a smoke test).") var quick = false
-    @Option(help: "Runs of train, infer, io and dd, spread over the report; each number keeps its best (default 3, 1 with --quick).")
+    @Option(help: "Runs of train, infer, io, scaling and dd, spread over the report; each number keeps its best (default 3, 1 with --quick).")
     var passes: Int?
 
     func validate() throws {
@@ -57,11 +57,11 @@ struct BenchReportCommand: ParsableCommand {
             ("train", ["train", "--json", "--compare", "--baseline", baseline] + t),
             ("infer", ["infer", "--json", "--compare", "--script", script] + t),
             ("io", ["io", "--json", "--compare", "--baseline", baseline, "--size-mb", ioSize, "--dir", dir]),
+            ("scaling", ["scaling", "--json", "--compare", "--script", script, "--max-save-mb", String(maxSaveMb), "--dir", dir] + t),
         ].filter { !quick || $0.0 != "train" }.map { ($0.0, $0.1 + (quick && $0.0 != "io" ? ["--quick"] : [])) }
         let once: [(String, [String])] = [
             ("data", ["data", "--json", "--dir", dir]),
             ("resume", ["resume", "--json", "--size-mb", String(resumeSizeMb), "--dir", dir] + t),
-            ("scaling", ["scaling", "--json", "--compare", "--script", script, "--max-save-mb", String(maxSaveMb), "--dir", dir] + t),
             ("memory", ["memory", "--json", "--compare", "--script", script] + t),
         ].map { ($0.0, $0.1 + (quick ? ["--quick"] : [])) }
         if quick { report.problems["train"] = "skipped (--quick)" }

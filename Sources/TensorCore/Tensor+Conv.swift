@@ -5,7 +5,8 @@ import CBLAS
 // small layers on small images become one wide GEMM instead of many tiny ones. Chunks keep that
 // buffer near `Tensor.convColumnBudget` floats whatever the batch size (with gradients on, each
 // chunk's buffer is kept for the weight gradient, up to `convCachedColumnsLimit`). OpenBLAS threads
-// the GEMMs; im2col, col2im and the layout copies split a chunk's images over both cores.
+// the GEMMs; over both cores im2col splits the column rows, col2im the input channels and the
+// layout copies the images.
 
 /// Shape arithmetic of one conv2d call, shared by its forward and backward passes.
 struct ConvGeometry {
@@ -96,8 +97,8 @@ struct ConvGeometry {
         }
     }
 
-    /// Runs `body` over image ranges covering `0..<nb`: on both cores when the chunk is large
-    /// (images write disjoint columns, and OpenBLAS's worker only spins between GEMMs meanwhile).
+    /// Runs `body` over image ranges covering `0..<nb` (the layout copies, where each image's
+    /// planes are written by one thread): on both cores when the chunk is large.
     static func splitImages(_ nb: Int, work perImage: Int, _ body: (Range<Int>) -> Void) {
         Kernels.inTwo(nb, split: (nb + 1) / 2, parallel: nb >= 2 && nb * perImage >= 1 << 17, body)
     }

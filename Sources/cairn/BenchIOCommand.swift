@@ -50,8 +50,8 @@ struct BenchIOCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Directory for the temporary files.") var dir = NSTemporaryDirectory()
-    @Option(help: "Rounds of Cairn then PyTorch; each side keeps its best rate over all rounds.")
-    var rounds = 1
+    @OptionGroup var roundsOptions: RoundsOptions
+    var rounds: Int { roundsOptions.rounds }
 
     /// Cairn keys and the baseline keys they compare with.
     static let pairs = [("safetensors_save_MBps", "safetensors_save_MBps"), ("safetensors_load_MBps", "safetensors_load_MBps"),
@@ -61,7 +61,6 @@ struct BenchIOCommand: ParsableCommand {
 
     func validate() throws {
         guard sizeMb >= 1 else { throw ValidationError("--size-mb must be at least 1") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {
@@ -85,7 +84,7 @@ struct BenchIOCommand: ParsableCommand {
         let ckpt = work.appendingPathComponent("ckpt")
         let checkpoint = ConvertCommand.checkpoint(model: sd)
         let value = TorchCheckpointLayout.value(from: sd)
-        let (mine, torch) = try BenchResult.interleaved(rounds: rounds, higherIsBetter: { $0.hasSuffix("_MBps") }, cairn: {
+        let (mine, torch) = try BenchResult.interleaved(rounds: rounds, cairn: {
             var r: [String: Double] = [:]
             r["safetensors_save_MBps"] = try rate { try Safetensors.write(pairs, metadata: ["format": "pt"], to: st, fsync: true) }
             r["safetensors_load_MBps"] = try rate {

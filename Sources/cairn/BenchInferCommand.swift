@@ -27,15 +27,14 @@ struct BenchInferCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch side and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_bench.py.") var script = "scripts/torch_bench.py"
     @Flag(help: "Few repeats (a smoke test; numbers are not meaningful).") var quick = false
-    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds.")
-    var rounds = 1
+    @OptionGroup var roundsOptions: RoundsOptions
+    var rounds: Int { roundsOptions.rounds }
 
     /// The keys both sides measure.
     static let keys = ["mlp_b1_ms", "mlp_b256_ms", "cnn_b1_ms", "cnn_b256_ms"]
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {

@@ -33,11 +33,8 @@ struct BenchReport {
     /// its best (the highest rate, else the lowest time or ratio), and the per-run Cairn/PyTorch
     /// ratios are dropped, since the target table computes ratios from the best numbers.
     mutating func record(_ section: String, _ values: [String: Double]) {
-        guard var merged = sections[section] else { sections[section] = values; return }
-        for (k, v) in values {
-            let higherIsBetter = k.hasSuffix("_MBps") || k.hasSuffix("_per_s")
-            merged[k] = merged[k].map { higherIsBetter ? Swift.max($0, v) : Swift.min($0, v) } ?? v
-        }
+        guard let earlier = sections[section] else { sections[section] = values; return }
+        var merged = BenchResult.keepBest(earlier, values)
         for k in Array(merged.keys) where k.hasSuffix("_ratio") && k != "async_stall_ratio" { merged[k] = nil }
         sections[section] = merged
     }

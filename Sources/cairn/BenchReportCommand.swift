@@ -15,8 +15,8 @@ struct BenchReportCommand: ParsableCommand {
         scaling --compare (saves up to --max-save-mb, default 1024) and `dd conv=fsync` through
         scripts/torch_bench.py (WORKLOADS=dd), three times each (--passes), spread over the run,
         keeping every number's best (the machine's speed drifts for minutes at a time); and once
-        each data, resume (--resume-size-mb, default 512) and memory --compare. A section that fails is reported as not measured and the command exits 1
-        after writing the file. --quick runs tiny sizes and skips train (a smoke test; the numbers
+        each data, resume (--resume-size-mb, default 512) and memory --compare. A section that
+        fails is reported as not measured and the command exits 1 after writing the file. --quick runs tiny sizes and skips train (a smoke test; the numbers
         mean nothing).
         Examples:
           cairn bench report

@@ -45,24 +45,31 @@ struct BenchResult {
         }
     }
 
-    /// Runs `rounds` rounds of Cairn's measurement and then PyTorch's (when given), keeping each
-    /// key's best value over the rounds on each side (the largest where `higherIsBetter` says so,
-    /// else the smallest): these machines drift between speeds for minutes at a time, and
-    /// alternating the sides keeps either from being timed only in a slow stretch.
-    static func interleaved(rounds: Int, higherIsBetter: (String) -> Bool = { _ in false },
-                            cairn: () throws -> [String: Double],
-                            torch: (() throws -> [String: Double])?) throws -> (cairn: [String: Double], torch: [String: Double]?) {
-        func keepBest(_ best: inout [String: Double]?, _ round: [String: Double]) {
-            var merged = best ?? [:]
-            for (k, v) in round {
-                merged[k] = merged[k].map { higherIsBetter(k) ? Swift.max($0, v) : Swift.min($0, v) } ?? v
-            }
-            best = merged
+    /// Whether a larger value of `key` is the better one: rates (`_MBps`, `_per_s`); times, sizes
+    /// and stall ratios are better smaller.
+    static func higherIsBetter(_ key: String) -> Bool {
+        key.hasSuffix("_MBps") || key.hasSuffix("_per_s")
+    }
+
+    /// `best` with every key of `run` merged in, keeping the better value where both have one.
+    static func keepBest(_ best: [String: Double]?, _ run: [String: Double]) -> [String: Double] {
+        var merged = best ?? [:]
+        for (k, v) in run {
+            merged[k] = merged[k].map { higherIsBetter(k) ? Swift.max($0, v) : Swift.min($0, v) } ?? v
         }
+        return merged
+    }
+
+    /// Runs `rounds` rounds of Cairn's measurement and then PyTorch's (when given), keeping each
+    /// key's best value over the rounds on each side (`keepBest`): these machines drift between
+    /// speeds for minutes at a time, and alternating the sides keeps either from being timed only
+    /// in a slow stretch.
+    static func interleaved(rounds: Int, cairn: () throws -> [String: Double],
+                            torch: (() throws -> [String: Double])?) throws -> (cairn: [String: Double], torch: [String: Double]?) {
         var mine: [String: Double]?, theirs: [String: Double]?
         for _ in 0..<max(rounds, 1) {
-            keepBest(&mine, try cairn())
-            if let torch { keepBest(&theirs, try torch()) }
+            mine = keepBest(mine, try cairn())
+            if let torch { theirs = keepBest(theirs, try torch()) }
         }
         return (mine ?? [:], theirs)
     }

@@ -26,14 +26,13 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Also run the PyTorch baseline and print Cairn/PyTorch ratios.") var compare = false
     @Option(help: "Path of torch_baseline.py.") var baseline = "../shared/bench/torch_baseline.py"
     @Option(help: "Which workloads to time: all, mlp or cnn (e.g. to profile one under perf).") var workload = "all"
-    @Option(help: "Rounds of Cairn then PyTorch; each time is the best over all rounds.")
-    var rounds = 1
+    @OptionGroup var roundsOptions: RoundsOptions
+    var rounds: Int { roundsOptions.rounds }
 
     func validate() throws {
         guard ["all", "mlp", "cnn"].contains(workload) else {
             throw ValidationError("--workload must be all, mlp or cnn, got '\(workload)'")
         }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
     }
 
     func run() throws {
